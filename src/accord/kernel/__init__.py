@@ -1,0 +1,1 @@
+"""Shared foundations: the store, money, the clock and the audit trail."""

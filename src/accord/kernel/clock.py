@@ -1,0 +1,78 @@
+"""Time: stored in UTC, read in the workspace's time zone, counted in its business hours."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from accord.errors import Invalid
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(timezone.utc)
+
+
+def zone(name: str, *, field: str = "timezone") -> ZoneInfo:
+    """An IANA time zone, or Invalid naming the field."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Invalid(field, f"'{name}' is not an IANA time zone such as Africa/Johannesburg") from None
+
+
+def month_bounds(moment: datetime, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The UTC start and end of the local calendar month that contains `moment`."""
+    local = moment.astimezone(tz)
+    start = datetime(local.year, local.month, 1, tzinfo=tz)
+    end = datetime(local.year + local.month // 12, local.month % 12 + 1, 1, tzinfo=tz)
+    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+
+
+@dataclass(frozen=True)
+class BusinessHours:
+    """Opening hours per weekday (Monday=0) in a time zone, with closed holidays."""
+
+    tz: ZoneInfo
+    hours: dict[int, tuple[time, time]]
+    holidays: frozenset[date] = field(default_factory=frozenset)
+
+    @classmethod
+    def from_config(cls, tz_name: str, config: dict[str, list[str]], holidays: list[str] = ()) -> "BusinessHours":
+        """Build from {"0": ["08:00", "17:00"], ...} as stored on the workspace."""
+        hours: dict[int, tuple[time, time]] = {}
+        for day, (opens, closes) in config.items():
+            start, end = time.fromisoformat(opens), time.fromisoformat(closes)
+            if not 0 <= int(day) <= 6:
+                raise Invalid("business_hours", f"weekday {day} is not 0 (Monday) to 6 (Sunday)")
+            if end <= start:
+                raise Invalid("business_hours", f"weekday {day} closes at {closes}, not after it opens at {opens}")
+            hours[int(day)] = (start, end)
+        return cls(zone(tz_name), hours, frozenset(date.fromisoformat(d) for d in holidays))
+
+    def _open_spans(self, day: date) -> tuple[datetime, datetime] | None:
+        if day in self.holidays or day.weekday() not in self.hours:
+            return None
+        opens, closes = self.hours[day.weekday()]
+        return datetime.combine(day, opens, self.tz), datetime.combine(day, closes, self.tz)
+
+    def seconds_between(self, start: datetime, end: datetime) -> int:
+        """Business seconds from start to end (0 when end is not after start)."""
+        if end <= start:
+            return 0
+        total = 0
+        day = start.astimezone(self.tz).date()
+        last = end.astimezone(self.tz).date()
+        while day <= last:
+            span = self._open_spans(day)
+            if span:
+                lo, hi = max(span[0], start), min(span[1], end)
+                if hi > lo:
+                    total += int((hi - lo).total_seconds())
+            day += timedelta(days=1)
+        return total
+
+
+Clock = Callable[[], datetime]
