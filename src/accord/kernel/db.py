@@ -60,6 +60,8 @@ IdPK = Annotated[int, mapped_column(BigId, primary_key=True)]
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # pysqlite's own implicit transactions break SAVEPOINT and transactional DDL; SQLAlchemy emits BEGIN instead.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -97,6 +99,7 @@ def make_engine(settings: Settings) -> Engine:
         if url.get_backend_name() == "sqlite":
             engine = create_engine(url, connect_args={"timeout": 10})
             event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
         else:
             engine = create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
     except (ArgumentError, ImportError, TypeError) as exc:
