@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from accord.accounts.models import ApiToken, User, WebSession
 from accord.accounts.schemas import UserIn
-from accord.errors import Conflict, Invalid, NotAuthenticated, NotFound
+from accord.errors import Conflict, Invalid, NotAuthenticated, NotFound, PermissionDenied
 from accord.kernel.audit import Actor
 from accord.kernel.clock import utcnow
 
@@ -161,10 +161,13 @@ def issue_token(session: Session, user: User, name: str, *, actor: Actor) -> Iss
 
 
 def revoke_token(session: Session, token_id: int, *, actor: Actor) -> ApiToken:
-    """Stop a token from working."""
+    """Stop a token from working; users revoke their own tokens, owners anyone's."""
     record = session.get(ApiToken, token_id)
     if record is None:
         raise NotFound(f"no API token {token_id}")
+    actor_user = session.get(User, actor.user_id) if actor.user_id is not None else None
+    if actor_user is not None and actor_user.role != "owner" and actor_user.id != record.user_id:
+        raise PermissionDenied("you can revoke only your own API tokens")
     record.revoked_at = record.revoked_at or utcnow()
     session.flush()
     return record

@@ -1,0 +1,62 @@
+"""Contact shapes for the API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+
+class IdentityOut(BaseModel):
+    """One way to reach a contact."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    kind: str
+    channel: str
+    value: str
+
+
+class ContactOut(BaseModel):
+    """A contact in lists."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    display_name: str
+    lifecycle_stage: str
+    first_channel: str
+    city: str | None
+    region: str | None
+    country: str | None
+    organisation_id: int | None
+    created_at: datetime
+
+
+class ContactPageOut(BaseModel):
+    """A page of contacts."""
+
+    items: list[ContactOut]
+    total: int
+    page: int
+    per_page: int
+
+
+class TimelineEntryOut(BaseModel):
+    """One row of a contact's timeline."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    at: datetime
+    actor: str
+    entity: str
+    entity_id: int
+    action: str
+    summary: str
+
+
+class ContactDetailOut(ContactOut):
+    """A contact with identities and timeline."""
+
+    identities: list[IdentityOut]
+    timeline: list[TimelineEntryOut]

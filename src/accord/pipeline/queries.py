@@ -1,0 +1,99 @@
+"""Read models for deals and orders: the open pipeline and revenue over a period."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from accord.contacts.models import Contact
+from accord.kernel.clock import month_bounds
+from accord.pipeline.models import OPEN_DEAL_STAGES, Deal, Order, OrderLine
+
+
+@dataclass(frozen=True)
+class OpenDeals:
+    """How many deals are open and their value per currency (minor units)."""
+
+    count: int
+    value_by_currency: dict[str, int]
+
+
+def open_deals(session: Session) -> OpenDeals:
+    """Deals not yet won, lost or moved to nurture."""
+    rows = session.execute(
+        select(Deal.currency, func.count(), func.sum(Deal.value_minor))
+        .where(Deal.stage.in_(OPEN_DEAL_STAGES))
+        .group_by(Deal.currency)
+    ).all()
+    return OpenDeals(sum(r[1] for r in rows), {r[0]: int(r[2] or 0) for r in rows})
+
+
+def revenue_between(session: Session, start: datetime, end: datetime) -> dict[str, int]:
+    """Net revenue (refund lines netted) per currency, in minor units, for orders in [start, end)."""
+    rows = session.execute(
+        select(Order.currency, func.sum(OrderLine.quantity * OrderLine.unit_price_minor))
+        .join(OrderLine, OrderLine.order_id == Order.id)
+        .where(Order.ordered_at >= start, Order.ordered_at < end)
+        .group_by(Order.currency)
+    ).all()
+    return {currency: int(total or 0) for currency, total in rows}
+
+
+@dataclass(frozen=True)
+class BoardDeal:
+    """A deal card on the pipeline board."""
+
+    id: int
+    title: str
+    contact_id: int
+    contact_name: str
+    value_minor: int
+    currency: str
+    expected_close_on: object
+
+
+def board(session: Session, *, per_stage: int = 25) -> dict[str, tuple[int, list[BoardDeal]]]:
+    """Per open stage: how many deals, and the most valuable ones."""
+    result: dict[str, tuple[int, list[BoardDeal]]] = {}
+    counts = dict(
+        session.execute(
+            select(Deal.stage, func.count()).where(Deal.stage.in_(OPEN_DEAL_STAGES)).group_by(Deal.stage)
+        ).all()
+    )
+    for stage in OPEN_DEAL_STAGES:
+        rows = session.execute(
+            select(Deal, Contact.display_name)
+            .join(Contact, Contact.id == Deal.contact_id)
+            .where(Deal.stage == stage)
+            .order_by(Deal.value_minor.desc(), Deal.id)
+            .limit(per_stage)
+        ).all()
+        cards = [
+            BoardDeal(d.id, d.title, d.contact_id, name, d.value_minor, d.currency, d.expected_close_on)
+            for d, name in rows
+        ]
+        result[stage] = (counts.get(stage, 0), cards)
+    return result
+
+
+@dataclass(frozen=True)
+class MonthRevenue:
+    """Net revenue of one local calendar month, per currency (minor units)."""
+
+    label: str
+    start: datetime
+    by_currency: dict[str, int]
+
+
+def revenue_by_month(session: Session, *, months: int, now: datetime, tz) -> list[MonthRevenue]:
+    """The last `months` local calendar months up to and including the current one, oldest first."""
+    result: list[MonthRevenue] = []
+    start, end = month_bounds(now, tz)
+    for _ in range(months):
+        label = start.astimezone(tz).strftime("%b %Y")
+        result.append(MonthRevenue(label, start, revenue_between(session, start, end)))
+        start, end = month_bounds(start - timedelta(seconds=1), tz)
+    return list(reversed(result))

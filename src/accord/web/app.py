@@ -1,0 +1,33 @@
+"""The FastAPI app factory: pages, the /api/v1 API, static files and error handling."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from accord import __version__
+from accord.api.router import api_router
+from accord.kernel.store import Store
+from accord.web.errors import install_error_handlers
+from accord.web.routes import areas, auth, dashboard, health, settings
+from accord.web.templating import make_templates
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+# Routes anyone may use without logging in; every other route must refuse an anonymous request.
+PUBLIC_PATHS = frozenset({"/login", "/health", "/static", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
+
+
+def create_app(store: Store) -> FastAPI:
+    """An Accord web app serving the given store."""
+    app = FastAPI(title="Accord", version=__version__, openapi_url="/openapi.json", docs_url="/docs", redoc_url=None)
+    app.state.store = store
+    app.state.templates = make_templates()
+    install_error_handlers(app)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for module in (auth, health, dashboard, areas, settings):
+        app.include_router(module.router, include_in_schema=False)
+    app.include_router(api_router)
+    return app

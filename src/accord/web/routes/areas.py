@@ -1,0 +1,82 @@
+"""The areas of the loop: inbox, contacts, pipeline, campaigns, plan, reviews."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from accord.accounts.models import User
+from accord.campaigns.queries import list_campaigns
+from accord.contacts.queries import contact_detail, list_contacts
+from accord.engagement.queries import waiting_list
+from accord.kernel.clock import utcnow, zone
+from accord.kernel.vocabulary import LIFECYCLE_STAGES
+from accord.kernel.workspace import get_workspace
+from accord.pipeline.queries import board, revenue_by_month
+from accord.planning.queries import plan_overview
+from accord.web.charts import monthly_revenue_chart
+from accord.web.security import EVERYONE, DbSession, page_user
+from accord.web.templating import is_fragment_request
+
+router = APIRouter()
+
+
+def _render(request: Request, name: str, user: User, active: str, **context) -> Response:
+    return request.app.state.templates.TemplateResponse(
+        request, name, {"user": user, "active": active, **context}
+    )
+
+
+@router.get("/inbox")
+def inbox(request: Request, session: DbSession, user: User = page_user(*EVERYONE)) -> Response:
+    """Everyone who engaged and is still waiting for a personal reply, oldest first."""
+    return _render(request, "inbox/index.html", user, "/inbox", items=waiting_list(session, limit=200))
+
+
+@router.get("/contacts")
+def contacts(
+    request: Request,
+    session: DbSession,
+    user: User = page_user(*EVERYONE),
+    q: str = "",
+    stage: str | None = Query(default=None, pattern="^(" + "|".join(LIFECYCLE_STAGES) + ")?$"),
+    page: int = Query(default=1, ge=1, le=100_000),
+) -> Response:
+    """Contacts with search and a lifecycle-stage filter; the table alone for HTMX."""
+    result = list_contacts(session, search=q, stage=stage or None, page=page)
+    name = "contacts/_table.html" if is_fragment_request(request) else "contacts/index.html"
+    return _render(request, name, user, "/contacts", result=result, q=q, stage=stage or "", stages=LIFECYCLE_STAGES)
+
+
+@router.get("/contacts/{contact_id}")
+def contact_page(request: Request, session: DbSession, contact_id: int, user: User = page_user(*EVERYONE)) -> Response:
+    """One contact: identities, organisation and the timeline of everything."""
+    return _render(request, "contacts/detail.html", user, "/contacts", detail=contact_detail(session, contact_id))
+
+
+@router.get("/pipeline")
+def pipeline(request: Request, session: DbSession, user: User = page_user(*EVERYONE)) -> Response:
+    """Open deals by stage."""
+    return _render(request, "pipeline/index.html", user, "/pipeline", board=board(session))
+
+
+@router.get("/campaigns")
+def campaigns(request: Request, session: DbSession, user: User = page_user(*EVERYONE)) -> Response:
+    """Campaigns with budget against spend."""
+    return _render(request, "campaigns/index.html", user, "/campaigns", campaigns=list_campaigns(session))
+
+
+@router.get("/plan")
+def plan(request: Request, session: DbSession, user: User = page_user(*EVERYONE)) -> Response:
+    """Plans, goals and review cycles."""
+    return _render(request, "plan/index.html", user, "/plan", overview=plan_overview(session))
+
+
+@router.get("/reviews")
+def reviews(request: Request, session: DbSession, user: User = page_user(*EVERYONE)) -> Response:
+    """Monthly net revenue over the last 13 months."""
+    workspace = get_workspace(session)
+    months = revenue_by_month(session, months=13, now=utcnow(), tz=zone(workspace.timezone))
+    chart = monthly_revenue_chart(months, workspace.base_currency)
+    return _render(request, "reviews/index.html", user, "/reviews", months=months, chart=chart,
+                   base_currency=workspace.base_currency)

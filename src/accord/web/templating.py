@@ -1,0 +1,56 @@
+"""Jinja2 templates with the filters every page uses (money, dates, numbers)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+
+from accord.kernel.money import Money
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+NAVIGATION = [
+    ("Dashboard", "/"),
+    ("Inbox", "/inbox"),
+    ("Contacts", "/contacts"),
+    ("Pipeline", "/pipeline"),
+    ("Campaigns", "/campaigns"),
+    ("Plan", "/plan"),
+    ("Reviews", "/reviews"),
+    ("Settings", "/settings"),
+]
+
+
+def _money(minor: int | Money, currency: str | None = None) -> str:
+    money = minor if isinstance(minor, Money) else Money(int(minor), currency or "ZAR")
+    return money.format()
+
+
+def _number(value: int) -> str:
+    return f"{value:,}".replace(",", "\u202f")
+
+
+def _local(moment: datetime | None, tz: str = "Africa/Johannesburg") -> str:
+    if moment is None:
+        return ""
+    return moment.astimezone(ZoneInfo(tz)).strftime("%d %b %Y %H:%M")
+
+
+def make_templates() -> Jinja2Templates:
+    """The app's template environment."""
+    templates = Jinja2Templates(directory=str(TEMPLATES))
+    env = templates.env
+    env.filters["money"] = _money
+    env.filters["number"] = _number
+    env.filters["local"] = _local
+    env.globals["navigation"] = NAVIGATION
+    return templates
+
+
+def is_fragment_request(request: Request) -> bool:
+    """True when HTMX asked for a fragment rather than a whole page."""
+    return request.headers.get("hx-request") == "true"
