@@ -6,11 +6,16 @@ from fastapi import APIRouter
 
 from accord.api import contacts, overview
 
+API_PREFIX = "/api/v1"
 PROBLEM = {"description": "Problem details (RFC 9457)", "content": {"application/problem+json": {}}}
 
-api_router = APIRouter(
-    prefix="/api/v1",
-    responses={401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 422: PROBLEM},
-)
-api_router.include_router(overview.router)
-api_router.include_router(contacts.router)
+# Each domain's API router; a new capability appends its own here.
+DOMAIN_ROUTERS: tuple[APIRouter, ...] = (overview.router, contacts.router)
+
+
+def make_api_router() -> APIRouter:
+    """The /api/v1 router with every domain's endpoints."""
+    api = APIRouter(prefix=API_PREFIX, responses={401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 422: PROBLEM})
+    for router in DOMAIN_ROUTERS:
+        api.include_router(router)
+    return api

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
 from accord import __version__
-from accord.api.router import api_router
+from accord.api.router import API_PREFIX, DOMAIN_ROUTERS, make_api_router
 from accord.kernel.store import Store
 from accord.web.errors import install_error_handlers
 from accord.web.routes import areas, auth, dashboard, health, settings
@@ -18,6 +19,14 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 # Routes anyone may use without logging in; every other route must refuse an anonymous request.
 PUBLIC_PATHS = frozenset({"/login", "/health", "/static", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
+PAGE_ROUTERS: tuple[APIRouter, ...] = (auth.router, health.router, dashboard.router, areas.router, settings.router)
+
+
+def route_table() -> list[tuple[str, APIRoute]]:
+    """Every page and API route with its full path, for audits of who may use what."""
+    table = [(route.path, route) for router in PAGE_ROUTERS for route in router.routes]
+    table += [(API_PREFIX + route.path, route) for router in DOMAIN_ROUTERS for route in router.routes]
+    return table
 
 
 def create_app(store: Store) -> FastAPI:
@@ -27,7 +36,7 @@ def create_app(store: Store) -> FastAPI:
     app.state.templates = make_templates()
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, health, dashboard, areas, settings):
-        app.include_router(module.router, include_in_schema=False)
-    app.include_router(api_router)
+    for router in PAGE_ROUTERS:
+        app.include_router(router, include_in_schema=False)
+    app.include_router(make_api_router())
     return app

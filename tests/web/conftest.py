@@ -1,0 +1,90 @@
+"""A real running app (uvicorn on a free local port) over a real store, with one user per role."""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import httpx
+import pytest
+import uvicorn
+
+from accord.accounts import service as accounts
+from accord.accounts.schemas import UserIn
+from accord.kernel.audit import SYSTEM
+from accord.kernel.store import Store
+from accord.kernel.workspace import ensure_workspace
+from accord.web.app import create_app
+from stores import settings_for
+
+PASSWORD = "correct horse battery"
+ROLE_EMAILS = {role: f"{role}@test.example" for role in ("owner", "marketing", "sales", "viewer")}
+
+
+@dataclass
+class LiveApp:
+    """The running app's base URL and its store."""
+
+    url: str
+    store: Store
+
+    def client(self) -> httpx.Client:
+        """An anonymous client."""
+        return httpx.Client(base_url=self.url, follow_redirects=False, timeout=30)
+
+    @contextmanager
+    def login(self, role: str) -> Iterator[httpx.Client]:
+        """A client logged in as the user with `role`, through the real login form."""
+        with self.client() as client:
+            form = client.get("/login")
+            token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+            answer = client.post("/login", data={"email": ROLE_EMAILS[role], "password": PASSWORD,
+                                                 "csrf_token": token, "next": "/"})
+            assert answer.status_code == 303, answer.text
+            yield client
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def serve(store: Store) -> Iterator[str]:
+    """Run the app in a thread until the generator is closed; yields its URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def live(backend, tmp_path_factory) -> Iterator[LiveApp]:
+    """A served app over a fresh store with a workspace and one user per role."""
+    store = Store.open(settings_for(backend, tmp_path_factory.mktemp("web")), upgrade=True)
+    with store.transaction() as session:
+        ensure_workspace(session, name="Test Kitchen")
+        for role, email in ROLE_EMAILS.items():
+            accounts.create_user(session, UserIn(email=email, name=role.title(), role=role, password=PASSWORD),
+                                 actor=SYSTEM)
+    server = serve(store)
+    url = next(server)
+    yield LiveApp(url, store)
+    server.close()
+    store.close()
