@@ -1,0 +1,5 @@
+"""`python -m accord` runs the CLI."""
+
+from accord.cli import main
+
+main()
