@@ -86,7 +86,10 @@ def authenticate(session: Session, email: str, password: str) -> User:
     """The active user with this email and password, or NotAuthenticated (same message either way)."""
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
     try:
-        if user is None or not user.active or not _hasher.verify(user.password_hash, password):
+        if user is None:
+            _hasher.hash(password)  # as slow as a real check, so the answer's timing does not reveal who has an account
+            raise VerificationError
+        if not _hasher.verify(user.password_hash, password) or not user.active:
             raise VerificationError
     except (VerificationError, InvalidHashError):
         raise NotAuthenticated("wrong email or password") from None

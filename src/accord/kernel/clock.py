@@ -43,25 +43,44 @@ class BusinessHours:
     def from_config(cls, tz_name: str, config: dict[str, list[str]], holidays: list[str] = ()) -> "BusinessHours":
         """Build from {"0": ["08:00", "17:00"], ...} as stored on the workspace."""
         hours: dict[int, tuple[time, time]] = {}
-        for day, (opens, closes) in config.items():
-            start, end = time.fromisoformat(opens), time.fromisoformat(closes)
-            if not 0 <= int(day) <= 6:
+        for day, span in config.items():
+            if not str(day).isdigit() or not 0 <= int(day) <= 6:
                 raise Invalid("business_hours", f"weekday {day} is not 0 (Monday) to 6 (Sunday)")
+            try:
+                opens, closes = span
+                start, end = time.fromisoformat(opens), time.fromisoformat(closes)
+            except (TypeError, ValueError):
+                raise Invalid(
+                    "business_hours", f"weekday {day} has {span!r}, not two times such as ['08:00', '17:00']"
+                ) from None
             if end <= start:
                 raise Invalid("business_hours", f"weekday {day} closes at {closes}, not after it opens at {opens}")
             hours[int(day)] = (start, end)
-        return cls(zone(tz_name), hours, frozenset(date.fromisoformat(d) for d in holidays))
+        closed: set[date] = set()
+        for text in holidays:
+            try:
+                closed.add(date.fromisoformat(text))
+            except (TypeError, ValueError):
+                raise Invalid("holidays", f"{text!r} is not a date such as 2026-12-25") from None
+        return cls(zone(tz_name), hours, frozenset(closed))
 
     def _open_spans(self, day: date) -> tuple[datetime, datetime] | None:
         if day in self.holidays or day.weekday() not in self.hours:
             return None
         opens, closes = self.hours[day.weekday()]
-        return datetime.combine(day, opens, self.tz), datetime.combine(day, closes, self.tz)
+        # In UTC, because subtracting two datetimes that share a tzinfo ignores a DST change between them.
+        return (
+            datetime.combine(day, opens, self.tz).astimezone(timezone.utc),
+            datetime.combine(day, closes, self.tz).astimezone(timezone.utc),
+        )
 
     def seconds_between(self, start: datetime, end: datetime) -> int:
         """Business seconds from start to end (0 when end is not after start)."""
+        if start.tzinfo is None or end.tzinfo is None:
+            raise ValueError("seconds_between needs timezone-aware datetimes")
         if end <= start:
             return 0
+        start, end = start.astimezone(timezone.utc), end.astimezone(timezone.utc)
         total = 0
         day = start.astimezone(self.tz).date()
         last = end.astimezone(self.tz).date()

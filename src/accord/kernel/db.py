@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -82,7 +83,7 @@ def make_engine(settings: Settings) -> Engine:
     url_text = settings.effective_database_url
     try:
         url = make_url(url_text)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         raise SetupError(
             "ACCORD_DATABASE_URL is not a database URL; expected e.g. "
             "postgresql+psycopg://user:password@host:5432/dbname"
@@ -97,7 +98,8 @@ def make_engine(settings: Settings) -> Engine:
         _ensure_writable(Path(url.database).parent)
     try:
         if url.get_backend_name() == "sqlite":
-            engine = create_engine(url, connect_args={"timeout": 10})
+            # Requests hand a pooled connection between worker threads, one at a time.
+            engine = create_engine(url, connect_args={"timeout": 10, "check_same_thread": False})
             event.listen(engine, "connect", _sqlite_pragmas)
             event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
         else:
@@ -110,10 +112,20 @@ def make_engine(settings: Settings) -> Engine:
 def _ensure_writable(folder: Path) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise SetupError(f"workspace folder {folder} is a file, not a folder") from None
     except OSError as exc:
         raise SetupError(f"workspace folder {folder} cannot be created: {exc.strerror}") from None
     if not os.access(folder, os.W_OK | os.X_OK):
         raise SetupError(f"workspace folder {folder} is not writable")
+    # os.access says yes to root everywhere, even on read-only or virtual file systems; a real write does not.
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".accord-probe-"):
+            pass
+    except OSError as exc:
+        raise SetupError(
+            f"workspace folder {folder} is not writable: cannot create a file there ({exc.strerror})"
+        ) from None
 
 
 def check_connection(engine: Engine) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
@@ -10,6 +11,7 @@ from babel.numbers import format_currency, get_currency_precision, list_currenci
 from accord.errors import Invalid
 
 _CURRENCIES = frozenset(list_currencies())
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
 
 
 def check_currency(code: str, *, field: str = "currency") -> str:
@@ -40,8 +42,12 @@ class Money:
     def parse(cls, amount: str | int | Decimal, currency: str, *, field: str = "amount") -> "Money":
         """Parse a decimal amount in major units ('12.50') exactly, refusing sub-minor precision."""
         digits = minor_digits(currency)
+        text = str(amount).strip()
+        # "12,50" is a decimal comma to many users; dropping it would read R12,50 as R1250.
+        if "," in text and not _THOUSANDS.fullmatch(text):
+            raise Invalid(field, f"'{amount}' has a comma that does not separate thousands; write e.g. 1,234.50")
         try:
-            value = Decimal(str(amount).strip().replace(",", ""))
+            value = Decimal(text.replace(",", ""))
         except InvalidOperation:
             raise Invalid(field, f"'{amount}' is not a number") from None
         if not value.is_finite():
@@ -69,7 +75,7 @@ class Money:
         return Money(self.minor * quantity, self.currency)
 
     def format(self, locale: str = "en_ZA") -> str:
-        """Human display, e.g. 'R 1 234,50'."""
+        """Human display in a locale, e.g. 'R1 234,50' for en_ZA."""
         return format_currency(self.decimal, self.currency, locale=locale)
 
     def __str__(self) -> str:

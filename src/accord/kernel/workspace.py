@@ -33,11 +33,13 @@ def ensure_workspace(
     if existing is not None:
         return existing
     zone(timezone)
+    if not 1 <= len(name.strip()) <= 200:
+        raise Invalid("name", "the business needs a name of 1 to 200 characters")
     if len(default_region) != 2 or not default_region.isalpha():
         raise Invalid("default_region", f"'{default_region}' is not a two-letter country code")
     workspace = Workspace(
         id=1,
-        name=name,
+        name=name.strip(),
         base_currency=check_currency(base_currency, field="base_currency"),
         timezone=timezone,
         default_region=default_region.upper(),
