@@ -6,6 +6,7 @@ from accord.consent import models as consent  # noqa: F401
 from accord.contacts import models as contacts  # noqa: F401
 from accord.conversations import models as conversations  # noqa: F401
 from accord.demo import models as demo  # noqa: F401
+from accord.connectors import models as connectors  # noqa: F401
 from accord.engagement import models as engagement  # noqa: F401
 from accord.kernel import models as kernel  # noqa: F401
 from accord.kernel.db import Base

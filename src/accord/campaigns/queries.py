@@ -44,3 +44,11 @@ def list_campaigns(session: Session) -> list[CampaignRow]:
         CampaignRow(c.id, c.name, c.channel, c.status, c.starts_on, c.ends_on, c.budget_minor, int(s), c.currency)
         for c, s in rows
     ]
+
+
+def campaign_ids_by_utm(session: Session, utm_names: set[str]) -> dict[str, int]:
+    """Campaign ids by their utm_campaign value, for the names that match a campaign."""
+    if not utm_names:
+        return {}
+    rows = session.execute(select(Campaign.utm_campaign, Campaign.id).where(Campaign.utm_campaign.in_(sorted(utm_names))))
+    return {name: cid for name, cid in rows}

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from accord.kernel.db import BigId, Base, IdPK, UTCDateTime
@@ -52,6 +53,9 @@ class Contact(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    merged_into_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("contact.id", ondelete="SET NULL"), index=True
+    )
 
 
 class Identity(Base):
@@ -75,3 +79,20 @@ class Identity(Base):
     channel: Mapped[str] = mapped_column(String(20))
     value: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ContactMerge(Base):
+    """Two records found to be one person: what moved from the merged contact to the kept one, for undo."""
+
+    __tablename__ = "contact_merge"
+    __table_args__ = (CheckConstraint("kept_contact_id <> merged_contact_id", name="not_self"),)
+
+    id: Mapped[IdPK]
+    kept_contact_id: Mapped[int] = mapped_column(BigId, ForeignKey("contact.id", ondelete="CASCADE"), index=True)
+    merged_contact_id: Mapped[int] = mapped_column(BigId, ForeignKey("contact.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(300))
+    moved: Mapped[dict[str, Any]] = mapped_column(JSON)
+    kept_before: Mapped[dict[str, Any]] = mapped_column(JSON)
+    merged_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    merged_by: Mapped[str] = mapped_column(String(120))
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

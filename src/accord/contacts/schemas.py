@@ -43,16 +43,15 @@ class ContactPageOut(BaseModel):
 
 
 class TimelineEntryOut(BaseModel):
-    """One row of a contact's timeline."""
+    """One row of a contact's timeline: an engagement of theirs or a recorded change."""
 
     model_config = ConfigDict(from_attributes=True)
 
     at: datetime
-    actor: str
-    entity: str
-    entity_id: int
-    action: str
-    summary: str
+    what: str
+    detail: str
+    by: str
+    engagement_id: int | None
 
 
 class ContactDetailOut(ContactOut):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from accord.kernel.db import BigId, Base, IdPK, UTCDateTime
@@ -25,8 +25,14 @@ class Engagement(Base):
         UniqueConstraint("source", "external_id"),
         one_of("channel", CHANNELS),
         one_of("kind", ENGAGEMENT_KINDS),
+        one_of("spam_decided_by", ("classifier", "user")),
         Index("ix_engagement_contact_at", "contact_id", "occurred_at"),
-        Index("ix_engagement_waiting", "answered_at", "is_spam"),
+        # The inbox: only engagements still waiting for a personal reply, by channel and age.
+        Index(
+            "ix_engagement_waiting", "channel", "occurred_at",
+            sqlite_where=text("answered_at IS NULL AND is_spam = 0"),
+            postgresql_where=text("answered_at IS NULL AND NOT is_spam"),
+        ),
     )
 
     id: Mapped[IdPK]
@@ -40,6 +46,8 @@ class Engagement(Base):
     text: Mapped[str | None] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(String(2000))
     is_spam: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Who decided is_spam: the classifier, or a person (whose decision the classifier never overrides).
+    spam_decided_by: Mapped[str | None] = mapped_column(String(20))
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answered_by_user_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("app_user.id", ondelete="SET NULL"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,17 +1,19 @@
-"""Read models for engagements: what is waiting for a personal reply."""
+"""Read models for engagements: the inbox of people still waiting for a personal reply."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import false, func, select
+from sqlalchemy import func, not_, select
 from sqlalchemy.orm import Session
 
 from accord.contacts.models import Contact
 from accord.engagement.models import Engagement
+from accord.personas.models import Persona, PersonaFit
 
-_WAITING = (Engagement.answered_at.is_(None), Engagement.is_spam == false())
+# Must match the partial index ix_engagement_waiting, so the inbox never scans answered engagements.
+_WAITING = (Engagement.answered_at.is_(None), not_(Engagement.is_spam))
 
 
 def waiting_count(session: Session) -> int:
@@ -19,9 +21,17 @@ def waiting_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Engagement).where(*_WAITING)) or 0
 
 
+def waiting_by_channel(session: Session) -> dict[str, int]:
+    """How many engagements wait per channel, busiest first."""
+    rows = session.execute(
+        select(Engagement.channel, func.count()).where(*_WAITING).group_by(Engagement.channel)
+    ).all()
+    return dict(sorted(rows, key=lambda r: (-r[1], r[0])))
+
+
 @dataclass(frozen=True)
 class WaitingItem:
-    """One engagement in the inbox, with the person behind it."""
+    """One engagement in the inbox, with the person behind it and their best persona fit."""
 
     engagement_id: int
     contact_id: int
@@ -30,17 +40,46 @@ class WaitingItem:
     kind: str
     text: str | None
     occurred_at: datetime
+    persona: str | None
+    fit: float | None
 
 
-def waiting_list(session: Session, *, limit: int = 100) -> list[WaitingItem]:
-    """The oldest waiting engagements first, so no one waits longest."""
-    rows = session.execute(
+def waiting_list(
+    session: Session, *, channel: str | None = None, kind: str | None = None, limit: int = 100, offset: int = 0
+) -> list[WaitingItem]:
+    """The longest-waiting engagements first, so no one waits longest; filter by channel and kind."""
+    query = (
         select(Engagement, Contact.display_name)
         .join(Contact, Contact.id == Engagement.contact_id)
         .where(*_WAITING)
         .order_by(Engagement.occurred_at, Engagement.id)
         .limit(limit)
+        .offset(offset)
     )
+    if channel:
+        query = query.where(Engagement.channel == channel)
+    if kind:
+        query = query.where(Engagement.kind == kind)
+    rows = session.execute(query).all()
+    fits = best_fits(session, {e.contact_id for e, _ in rows})
     return [
-        WaitingItem(e.id, e.contact_id, name, e.channel, e.kind, e.text, e.occurred_at) for e, name in rows.all()
+        WaitingItem(e.id, e.contact_id, name, e.channel, e.kind, e.text, e.occurred_at,
+                    *fits.get(e.contact_id, (None, None)))
+        for e, name in rows
     ]
+
+
+def best_fits(session: Session, contact_ids: set[int]) -> dict[int, tuple[str, float]]:
+    """Each contact's best-fitting persona and its score, where personas have been scored."""
+    if not contact_ids:
+        return {}
+    rows = session.execute(
+        select(PersonaFit.contact_id, Persona.name, PersonaFit.score)
+        .join(Persona, Persona.id == PersonaFit.persona_id)
+        .where(PersonaFit.contact_id.in_(sorted(contact_ids)))
+    ).all()
+    best: dict[int, tuple[str, float]] = {}
+    for contact_id, name, score in rows:
+        if contact_id not in best or score > best[contact_id][1]:
+            best[contact_id] = (name, score)
+    return best

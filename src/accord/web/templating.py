@@ -40,6 +40,16 @@ def _local(moment: datetime | None, tz: str = "Africa/Johannesburg") -> str:
     return moment.astimezone(ZoneInfo(tz)).strftime("%d %b %Y %H:%M")
 
 
+def _waited(moment: datetime, now: datetime) -> str:
+    """How long someone has waited, in the largest sensible unit."""
+    minutes = int((now - moment).total_seconds() // 60)
+    if minutes < 60:
+        return f"{max(minutes, 0)} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h"
+    return f"{minutes // (24 * 60)} days"
+
+
 def make_templates() -> Jinja2Templates:
     """The app's template environment."""
     templates = Jinja2Templates(directory=str(TEMPLATES))
@@ -47,6 +57,7 @@ def make_templates() -> Jinja2Templates:
     env.filters["money"] = _money
     env.filters["number"] = _number
     env.filters["local"] = _local
+    env.filters["waited"] = _waited
     env.globals["navigation"] = NAVIGATION
     return templates
 

@@ -1,21 +1,24 @@
-"""The areas of the loop: inbox, contacts, pipeline, campaigns, plan, reviews."""
+"""The areas of the loop that are read-only today: contacts, pipeline, campaigns, plan, reviews."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
 
 from accord.accounts.models import User
 from accord.campaigns.queries import list_campaigns
 from accord.contacts.queries import contact_detail, list_contacts
-from accord.engagement.queries import waiting_list
+from accord.contacts.service import merge_contacts, undo_merge
+from accord.kernel.audit import Actor
 from accord.kernel.clock import utcnow, zone
 from accord.kernel.vocabulary import LIFECYCLE_STAGES
 from accord.kernel.workspace import get_workspace
 from accord.pipeline.queries import board, revenue_by_month
 from accord.planning.queries import plan_overview
 from accord.web.charts import monthly_revenue_chart
-from accord.web.security import EVERYONE, DbSession, page_user
+from accord.web.security import EDITORS, EVERYONE, DbSession, page_user
 from accord.web.templating import is_fragment_request
 
 router = APIRouter()
@@ -25,12 +28,6 @@ def _render(request: Request, name: str, user: User, active: str, **context) -> 
     return request.app.state.templates.TemplateResponse(
         request, name, {"user": user, "active": active, **context}
     )
-
-
-@router.get("/inbox")
-def inbox(request: Request, session: DbSession, user: User = page_user(*EVERYONE)) -> Response:
-    """Everyone who engaged and is still waiting for a personal reply, oldest first."""
-    return _render(request, "inbox/index.html", user, "/inbox", items=waiting_list(session, limit=200))
 
 
 @router.get("/contacts")
@@ -80,3 +77,21 @@ def reviews(request: Request, session: DbSession, user: User = page_user(*EVERYO
     chart = monthly_revenue_chart(months, workspace.base_currency)
     return _render(request, "reviews/index.html", user, "/reviews", months=months, chart=chart,
                    base_currency=workspace.base_currency)
+
+
+@router.post("/contacts/{contact_id}/merge")
+def merge(
+    request: Request, session: DbSession, contact_id: int, other_id: Annotated[int, Form()],
+    user: User = page_user(*EDITORS),
+) -> Response:
+    """Merge another contact into this one (a person decided they are the same)."""
+    merge_contacts(session, contact_id, other_id, reason=f"{user.name} found them to be the same person",
+                   actor=Actor.user(user))
+    return RedirectResponse(f"/contacts/{contact_id}", status_code=303)
+
+
+@router.post("/merges/{merge_id}/undo")
+def undo(request: Request, session: DbSession, merge_id: int, user: User = page_user(*EDITORS)) -> Response:
+    """Split a merge again."""
+    done = undo_merge(session, merge_id, actor=Actor.user(user))
+    return RedirectResponse(f"/contacts/{done.kept_contact_id}", status_code=303)

@@ -1,0 +1,1 @@
+"""Ways in: file importers and presets, webhooks, the website tracker."""

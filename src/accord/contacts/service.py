@@ -1,0 +1,307 @@
+"""Writes to contacts: find-or-create by identity (one or many at once), lifecycle moves, merges and their undo."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import groupby
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from accord.contacts.identity import IdentityKey
+from accord.contacts.models import Contact, ContactMerge, Identity
+from accord.errors import Conflict, Invalid, NotFound
+from accord.kernel.audit import Actor, record
+from accord.kernel.clock import utcnow
+from accord.kernel.models import AuditEvent
+from accord.kernel.vocabulary import LIFECYCLE_STAGES
+
+STAGE_RANK = {stage: rank for rank, stage in enumerate(LIFECYCLE_STAGES)}
+_IN_CHUNK = 900  # well under SQLite's bound-parameter limit
+
+# Every (table, column) that points at a contact and moves with the person on a merge.
+MOVABLE: tuple[tuple[str, str], ...] = (
+    ("identity", "contact_id"), ("engagement", "contact_id"), ("touch", "contact_id"),
+    ("conversation", "contact_id"), ("query", "contact_id"), ("consent", "contact_id"), ("deal", "contact_id"),
+    ("sales_order", "contact_id"), ("task", "contact_id"), ("referral", "referrer_contact_id"),
+    ("referral", "referred_contact_id"), ("audit_event", "contact_id"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PersonIn:
+    """Someone seen somewhere: how to recognise them, what to call them, where and when they were first seen."""
+
+    keys: tuple[IdentityKey, ...]
+    display_name: str
+    channel: str
+    seen_at: datetime
+    city: str | None = None
+    region: str | None = None
+    country: str | None = None
+
+
+@dataclass
+class Resolution:
+    """The contact id for each person given, and what resolving them changed."""
+
+    contact_ids: list[int]
+    created: list[int] = field(default_factory=list)
+    merges: list[int] = field(default_factory=list)
+
+
+class _Groups:
+    """Union-find over identity keys and existing contact ids, so people who share any key become one."""
+
+    def __init__(self) -> None:
+        self.parent: dict[object, object] = {}
+
+    def find(self, node: object) -> object:
+        parent = self.parent.setdefault(node, node)
+        if parent != node:
+            parent = self.parent[node] = self.find(parent)
+        return parent
+
+    def union(self, a: object, b: object) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[rb] = ra
+
+
+def existing_identities(session: Session, keys: set[IdentityKey]) -> dict[IdentityKey, int]:
+    """The contact each already-known key belongs to."""
+    found: dict[IdentityKey, int] = {}
+    ordered = sorted(keys)
+    for (kind, channel), group in groupby(ordered, key=lambda k: (k.kind, k.channel)):
+        values = [k.value for k in group]
+        for start in range(0, len(values), _IN_CHUNK):
+            rows = session.execute(
+                select(Identity.value, Identity.contact_id).where(
+                    Identity.kind == kind, Identity.channel == channel,
+                    Identity.value.in_(values[start:start + _IN_CHUNK]),
+                )
+            )
+            for value, contact_id in rows:
+                found[IdentityKey(kind, channel, value)] = contact_id
+    return found
+
+
+def resolve_people(session: Session, people: Sequence[PersonIn], *, actor: Actor) -> Resolution:
+    """Find or create one contact per distinct person, in bulk.
+
+    People who share an email, phone or handle (with each other or with a stored contact) are one contact;
+    two stored contacts found to share a key are merged, oldest kept. Name similarity alone never merges.
+    """
+    for index, person in enumerate(people):
+        if not person.keys:
+            raise Invalid("identity", f"person {index + 1} ({person.display_name!r}) has no email, phone or handle")
+    known = existing_identities(session, {key for person in people for key in person.keys})
+    groups = _Groups()
+    for person in people:
+        first = person.keys[0]
+        for key in person.keys:
+            groups.union(first, key)
+            if key in known:
+                groups.union(first, ("contact", known[key]))
+    members: dict[object, set[int]] = {}
+    for node in list(groups.parent):
+        if isinstance(node, tuple) and len(node) == 2 and node[0] == "contact":
+            members.setdefault(groups.find(node), set()).add(node[1])
+
+    resolution = Resolution(contact_ids=[])
+    chosen: dict[object, int] = {}
+    for root, contact_ids in members.items():
+        kept, *others = sorted(contact_ids)
+        for other in others:
+            merge = merge_contacts(session, kept, other, reason="they share an email, phone or handle", actor=actor)
+            resolution.merges.append(merge.id)
+        chosen[root] = kept
+
+    new_roots: list[object] = []
+    new_rows: list[dict] = []
+    for person in people:
+        root = groups.find(person.keys[0])
+        if root not in chosen and root not in new_roots:
+            new_roots.append(root)
+            new_rows.append({
+                "display_name": person.display_name[:200] or person.keys[0].value[:200],
+                "lifecycle_stage": "follower", "first_channel": person.channel, "city": person.city,
+                "region": person.region, "country": person.country, "created_at": person.seen_at,
+                "updated_at": person.seen_at,
+            })
+    if new_rows:
+        ids = session.scalars(insert(Contact).returning(Contact.id, sort_by_parameter_order=True), new_rows).all()
+        chosen.update(zip(new_roots, ids, strict=True))
+        resolution.created = list(ids)
+        now = utcnow()
+        session.execute(insert(AuditEvent), [
+            {"at": now, "actor_user_id": actor.user_id, "actor": actor.label, "entity": "contact",
+             "entity_id": cid, "contact_id": cid, "action": "created",
+             "summary": f"First seen on {row['first_channel']}", "before": None,
+             "after": {"display_name": row["display_name"], "first_channel": row["first_channel"]}}
+            for cid, row in zip(ids, new_rows, strict=True)
+        ])
+
+    new_identities: dict[IdentityKey, int] = {}
+    for person in people:
+        contact_id = chosen[groups.find(person.keys[0])]
+        resolution.contact_ids.append(contact_id)
+        for key in person.keys:
+            if key not in known and key not in new_identities:
+                new_identities[key] = contact_id
+    if new_identities:
+        now = utcnow()
+        session.execute(insert(Identity), [
+            {"contact_id": cid, "kind": k.kind, "channel": k.channel, "value": k.value, "created_at": now}
+            for k, cid in new_identities.items()
+        ])
+    return resolution
+
+
+def resolve_person(session: Session, person: PersonIn, *, actor: Actor) -> int:
+    """Find or create the one contact for a person; returns its id."""
+    return resolve_people(session, [person], actor=actor).contact_ids[0]
+
+
+def advance_lifecycle(session: Session, contact_ids: Sequence[int], stage: str, *, actor: Actor,
+                      at: datetime | None = None, reason: str = "") -> list[int]:
+    """Move contacts forward to `stage`; contacts already at or past it stay. Returns the ids moved."""
+    if stage not in STAGE_RANK:
+        raise Invalid("lifecycle_stage", f"'{stage}' is not one of {', '.join(LIFECYCLE_STAGES)}")
+    earlier = LIFECYCLE_STAGES[: STAGE_RANK[stage]]
+    moved: list[tuple[int, str]] = []
+    unique = sorted(set(contact_ids))
+    for start in range(0, len(unique), _IN_CHUNK):
+        moved += session.execute(
+            select(Contact.id, Contact.lifecycle_stage).where(
+                Contact.id.in_(unique[start:start + _IN_CHUNK]), Contact.lifecycle_stage.in_(earlier)
+            )
+        ).all()
+    if not moved:
+        return []
+    when = at or utcnow()
+    ids = [cid for cid, _ in moved]
+    for start in range(0, len(ids), _IN_CHUNK):
+        session.execute(
+            update(Contact).where(Contact.id.in_(ids[start:start + _IN_CHUNK]))
+            .values(lifecycle_stage=stage, updated_at=when)
+        )
+    session.execute(insert(AuditEvent), [
+        {"at": when, "actor_user_id": actor.user_id, "actor": actor.label, "entity": "contact", "entity_id": cid,
+         "contact_id": cid, "action": "lifecycle", "summary": f"Became {stage}" + (f": {reason}" if reason else ""),
+         "before": {"lifecycle_stage": before}, "after": {"lifecycle_stage": stage}}
+        for cid, before in moved
+    ])
+    return ids
+
+
+def correct_lifecycle(session: Session, contact_id: int, stage: str, *, reason: str, actor: Actor) -> Contact:
+    """Set any stage, backwards too, as an explicit and audited correction with a reason."""
+    contact = live_contact(session, contact_id)
+    if stage not in STAGE_RANK:
+        raise Invalid("lifecycle_stage", f"'{stage}' is not one of {', '.join(LIFECYCLE_STAGES)}")
+    if not reason.strip():
+        raise Invalid("reason", "a correction needs a reason")
+    before = contact.lifecycle_stage
+    contact.lifecycle_stage = stage
+    contact.updated_at = utcnow()
+    record(session, actor=actor, entity="contact", entity_id=contact.id, contact_id=contact.id, action="correction",
+           summary=f"Stage corrected from {before} to {stage}: {reason.strip()}",
+           before={"lifecycle_stage": before}, after={"lifecycle_stage": stage})
+    return contact
+
+
+def live_contact(session: Session, contact_id: int) -> Contact:
+    """A contact that exists and has not been merged into another, or NotFound/Conflict."""
+    contact = session.get(Contact, contact_id)
+    if contact is None:
+        raise NotFound(f"no contact {contact_id}")
+    if contact.merged_into_id is not None:
+        raise Conflict(f"contact {contact_id} was merged into contact {contact.merged_into_id}")
+    return contact
+
+
+def _table(name: str):
+    return Contact.metadata.tables[name]
+
+
+def merge_contacts(session: Session, keep_id: int, merge_id: int, *, reason: str, actor: Actor) -> ContactMerge:
+    """Merge one contact into another: identities, engagements, conversations, deals, orders and the rest move."""
+    if keep_id == merge_id:
+        raise Invalid("merge_id", "a contact cannot be merged into itself")
+    kept, merged = live_contact(session, keep_id), live_contact(session, merge_id)
+    moved: dict[str, list[int]] = {}
+    for table_name, column in MOVABLE:
+        table = _table(table_name)
+        ids = list(session.scalars(select(table.c.id).where(table.c[column] == merge_id)))
+        if ids:
+            session.execute(update(table).where(table.c.id.in_(ids)).values({column: keep_id}))
+            moved[f"{table_name}.{column}"] = ids
+    kept_before = {"lifecycle_stage": kept.lifecycle_stage, "created_at": kept.created_at.isoformat(),
+                   "first_channel": kept.first_channel}
+    if STAGE_RANK[merged.lifecycle_stage] > STAGE_RANK[kept.lifecycle_stage]:
+        kept.lifecycle_stage = merged.lifecycle_stage
+    if merged.created_at < kept.created_at:
+        kept.created_at, kept.first_channel = merged.created_at, merged.first_channel
+    now = utcnow()
+    kept.updated_at = now
+    merged.merged_into_id = kept.id
+    merged.updated_at = now
+    merge = ContactMerge(
+        kept_contact_id=kept.id, merged_contact_id=merged.id, reason=reason, moved=moved, kept_before=kept_before,
+        merged_at=now, merged_by=actor.label,
+    )
+    session.add(merge)
+    session.flush()
+    after = {"lifecycle_stage": kept.lifecycle_stage, "created_at": kept.created_at.isoformat(),
+             "first_channel": kept.first_channel}
+    record(session, actor=actor, entity="contact", entity_id=kept.id, contact_id=kept.id, action="merged",
+           summary=f"{merged.display_name} (contact {merged.id}) merged into this contact: {reason}",
+           before=kept_before, after=after)
+    record(session, actor=actor, entity="contact", entity_id=merged.id, contact_id=merged.id, action="merged_into",
+           summary=f"Merged into {kept.display_name} (contact {kept.id})", after={"merged_into_id": kept.id})
+    return merge
+
+
+def undo_merge(session: Session, merge_id: int, *, actor: Actor) -> ContactMerge:
+    """Split a merge: everything that moved goes back, and the merged contact lives again."""
+    merge = session.get(ContactMerge, merge_id)
+    if merge is None:
+        raise NotFound(f"no merge {merge_id}")
+    if merge.undone_at is not None:
+        raise Conflict(f"merge {merge_id} was already undone")
+    kept = session.get(Contact, merge.kept_contact_id)
+    merged = session.get(Contact, merge.merged_contact_id)
+    if kept is None or merged is None or kept.merged_into_id is not None:
+        raise Conflict(f"merge {merge_id} cannot be undone: contact {merge.kept_contact_id} was merged again since")
+    for path, ids in merge.moved.items():
+        table_name, column = path.split(".")
+        table = _table(table_name)
+        session.execute(
+            update(table).where(table.c.id.in_(ids), table.c[column] == kept.id).values({column: merged.id})
+        )
+    before = merge.kept_before
+    kept.lifecycle_stage = max(before["lifecycle_stage"], _stage_from_moved(session, kept.id), key=STAGE_RANK.get)
+    kept.created_at = datetime.fromisoformat(before["created_at"])
+    kept.first_channel = before["first_channel"]
+    now = utcnow()
+    kept.updated_at = merged.updated_at = now
+    merged.merged_into_id = None
+    merge.undone_at = now
+    session.flush()
+    for contact, other in ((kept, merged), (merged, kept)):
+        record(session, actor=actor, entity="contact", entity_id=contact.id, contact_id=contact.id,
+               action="merge_undone", summary=f"Merge with {other.display_name} (contact {other.id}) undone",
+               after={"merge_id": merge.id})
+    return merge
+
+
+def _stage_from_moved(session: Session, contact_id: int) -> str:
+    """The stage the kept contact reached on its own after the merge, read from its audit trail."""
+    stages = session.scalars(
+        select(AuditEvent.after).where(AuditEvent.contact_id == contact_id, AuditEvent.action == "lifecycle")
+    ).all()
+    reached = [s["lifecycle_stage"] for s in stages if s and "lifecycle_stage" in s]
+    return max(reached, key=STAGE_RANK.get) if reached else "follower"

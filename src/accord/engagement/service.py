@@ -1,0 +1,233 @@
+"""The engagement ledger: record signals idempotently, attach each to a person, and work the inbox."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from accord.campaigns.queries import campaign_ids_by_utm
+from accord.contacts.identity import IdentityKey
+from accord.contacts.service import PersonIn, advance_lifecycle, live_contact, resolve_people
+from accord.engagement.models import Engagement, Touch
+from accord.engagement.spam import spam_verdict
+from accord.errors import Conflict, NotFound
+from accord.kernel.audit import Actor, record
+from accord.kernel.clock import utcnow
+
+_IN_CHUNK = 900
+
+
+@dataclass(frozen=True, slots=True)
+class EngagementRecord:
+    """One validated, normalised engagement, as importers, webhooks and the tracker hand it to the ledger."""
+
+    source: str
+    external_id: str
+    channel: str
+    kind: str
+    occurred_at: datetime
+    keys: tuple[IdentityKey, ...]
+    display_name: str
+    text: str | None = None
+    url: str | None = None
+    campaign_id: int | None = None
+    is_spam: bool | None = None  # None: let the spam rules decide
+
+
+@dataclass(frozen=True)
+class LedgerOutcome:
+    """What one batch did: new engagements, repeats skipped, contacts created and merged."""
+
+    inserted: int
+    duplicates: int
+    contacts_created: int
+    merges: int
+    engagement_ids: list[int | None]
+
+
+def _known_external_ids(session: Session, records: Sequence[EngagementRecord]) -> dict[tuple[str, str], int]:
+    pairs = sorted({(r.source, r.external_id) for r in records})
+    known: dict[tuple[str, str], int] = {}
+    for start in range(0, len(pairs), _IN_CHUNK):
+        chunk = pairs[start:start + _IN_CHUNK]
+        rows = session.execute(
+            select(Engagement.source, Engagement.external_id, Engagement.id)
+            .where(tuple_(Engagement.source, Engagement.external_id).in_(chunk))
+        )
+        known.update({(s, e): i for s, e, i in rows})
+    return known
+
+
+def record_engagements(session: Session, records: Sequence[EngagementRecord], *, actor: Actor) -> LedgerOutcome:
+    """Record a batch: repeats of a (source, external_id) are skipped, each new one is attached to a contact.
+
+    The contact is found or created by identity, moves forward to engager (follower for a follow), and
+    spam is flagged by the rules unless the record says otherwise.
+    """
+    known = _known_external_ids(session, records)
+    fresh: list[EngagementRecord] = []
+    seen: set[tuple[str, str]] = set()
+    for item in records:
+        pair = (item.source, item.external_id)
+        if pair not in known and pair not in seen:
+            seen.add(pair)
+            fresh.append(item)
+    if not fresh:
+        return LedgerOutcome(0, len(records), 0, 0, [known.get((r.source, r.external_id)) for r in records])
+
+    people = [PersonIn(r.keys, r.display_name, r.channel, r.occurred_at) for r in fresh]
+    resolution = resolve_people(session, people, actor=actor)
+    now = utcnow()
+    rows = []
+    for item, contact_id in zip(fresh, resolution.contact_ids, strict=True):
+        spam = spam_verdict(item.text) if item.is_spam is None else item.is_spam
+        rows.append({
+            "source": item.source, "external_id": item.external_id, "contact_id": contact_id,
+            "campaign_id": item.campaign_id, "channel": item.channel, "kind": item.kind,
+            "occurred_at": item.occurred_at, "text": item.text, "url": item.url, "is_spam": spam,
+            "spam_decided_by": "classifier" if item.is_spam is None and spam else None,
+            "answered_at": None, "answered_by_user_id": None, "recorded_at": now,
+        })
+    ids = session.scalars(insert(Engagement).returning(Engagement.id, sort_by_parameter_order=True), rows).all()
+    new_ids = dict(zip([(r.source, r.external_id) for r in fresh], ids, strict=True))
+
+    # New contacts start as followers; anything beyond a follow (and not spam) makes them engagers.
+    engagers = {row["contact_id"] for row in rows if row["kind"] != "follow" and not row["is_spam"]}
+    advance_lifecycle(session, sorted(engagers), "engager", actor=actor, reason="engaged")
+
+    all_ids = {**known, **new_ids}
+    return LedgerOutcome(
+        inserted=len(fresh),
+        duplicates=len(records) - len(fresh),
+        contacts_created=len(resolution.created),
+        merges=len(resolution.merges),
+        engagement_ids=[all_ids.get((r.source, r.external_id)) for r in records],
+    )
+
+
+def record_engagement(session: Session, item: EngagementRecord, *, actor: Actor) -> Engagement:
+    """Record one engagement (or return the one already recorded under its source and external id)."""
+    outcome = record_engagements(session, [item], actor=actor)
+    return session.get(Engagement, outcome.engagement_ids[0])
+
+
+def _engagement(session: Session, engagement_id: int) -> Engagement:
+    found = session.get(Engagement, engagement_id)
+    if found is None:
+        raise NotFound(f"no engagement {engagement_id}")
+    return found
+
+
+def mark_contacted(session: Session, engagement_id: int, *, actor: Actor, at: datetime | None = None) -> Engagement:
+    """A person from the business answered this engagement personally; it leaves the inbox."""
+    item = _engagement(session, engagement_id)
+    if item.answered_at is not None:
+        raise Conflict(f"engagement {engagement_id} was already answered on {item.answered_at:%Y-%m-%d %H:%M} UTC")
+    contact = live_contact(session, item.contact_id)
+    item.answered_at = at or utcnow()
+    item.answered_by_user_id = actor.user_id
+    record(session, actor=actor, entity="engagement", entity_id=item.id, contact_id=contact.id, action="contacted",
+           summary=f"Answered their {item.kind} on {item.channel} personally")
+    return item
+
+
+def answer_contact_engagements(session: Session, contact_id: int, *, actor: Actor, at: datetime | None = None) -> int:
+    """Mark every waiting engagement of a contact as answered (a personal reply reached them); returns how many."""
+    when = at or utcnow()
+    result = session.execute(
+        update(Engagement)
+        .where(Engagement.contact_id == contact_id, Engagement.answered_at.is_(None))
+        .values(answered_at=when, answered_by_user_id=actor.user_id)
+    )
+    return result.rowcount or 0
+
+
+def set_spam(session: Session, engagement_id: int, spam: bool, *, actor: Actor) -> Engagement:
+    """A person's decision that an engagement is (or is not) spam; the rules never override it."""
+    item = _engagement(session, engagement_id)
+    before = item.is_spam
+    item.is_spam = spam
+    item.spam_decided_by = "user"
+    record(session, actor=actor, entity="engagement", entity_id=item.id, contact_id=item.contact_id,
+           action="spam" if spam else "not_spam",
+           summary=("Dismissed as spam" if spam else "Restored from spam") + f": their {item.kind} on {item.channel}",
+           before={"is_spam": before}, after={"is_spam": spam})
+    return item
+
+
+@dataclass(frozen=True, slots=True)
+class TouchRecord:
+    """One validated outbound exposure (ad click, email open, visit…); keys may be empty for an anonymous visitor."""
+
+    source: str
+    external_id: str
+    channel: str
+    kind: str
+    occurred_at: datetime
+    keys: tuple[IdentityKey, ...] = ()
+    display_name: str = ""
+    visitor_id: str | None = None
+    utm_source: str | None = None
+    utm_medium: str | None = None
+    utm_campaign: str | None = None
+    utm_content: str | None = None
+    utm_term: str | None = None
+    referrer: str | None = None
+
+
+@dataclass(frozen=True)
+class TouchOutcome:
+    """What one batch of touches did."""
+
+    inserted: int
+    duplicates: int
+    contacts_created: int
+
+
+def record_touches(session: Session, records: Sequence[TouchRecord], *, actor: Actor) -> TouchOutcome:
+    """Record touches idempotently by (source, external_id); known people are resolved, campaigns found by UTM."""
+    pairs = sorted({(r.source, r.external_id) for r in records})
+    known: set[tuple[str, str]] = set()
+    for start in range(0, len(pairs), _IN_CHUNK):
+        known.update(session.execute(
+            select(Touch.source, Touch.external_id)
+            .where(tuple_(Touch.source, Touch.external_id).in_(pairs[start:start + _IN_CHUNK]))
+        ).tuples())
+    fresh, seen = [], set()
+    for item in records:
+        pair = (item.source, item.external_id)
+        if pair not in known and pair not in seen:
+            seen.add(pair)
+            fresh.append(item)
+    if not fresh:
+        return TouchOutcome(0, len(records), 0)
+    identified = [r for r in fresh if r.keys]
+    resolution = resolve_people(
+        session, [PersonIn(r.keys, r.display_name, r.channel, r.occurred_at) for r in identified], actor=actor
+    )
+    contact_of = {id(r): cid for r, cid in zip(identified, resolution.contact_ids, strict=True)}
+    campaigns = campaign_ids_by_utm(session, {r.utm_campaign for r in fresh if r.utm_campaign})
+    session.execute(insert(Touch), [
+        {"source": r.source, "external_id": r.external_id, "contact_id": contact_of.get(id(r)),
+         "visitor_id": r.visitor_id, "campaign_id": campaigns.get(r.utm_campaign) if r.utm_campaign else None,
+         "channel": r.channel, "kind": r.kind, "occurred_at": r.occurred_at, "utm_source": r.utm_source,
+         "utm_medium": r.utm_medium, "utm_campaign": r.utm_campaign, "utm_content": r.utm_content,
+         "utm_term": r.utm_term, "referrer": r.referrer}
+        for r in fresh
+    ])
+    for item in identified:
+        if item.visitor_id:
+            link_visitor(session, item.visitor_id, contact_of[id(item)])
+    return TouchOutcome(len(fresh), len(records) - len(fresh), len(resolution.created))
+
+
+def link_visitor(session: Session, visitor_id: str, contact_id: int) -> int:
+    """Join an anonymous visitor's earlier touches to the contact they turned out to be; returns how many."""
+    result = session.execute(
+        update(Touch).where(Touch.visitor_id == visitor_id, Touch.contact_id.is_(None)).values(contact_id=contact_id)
+    )
+    return result.rowcount or 0
