@@ -59,3 +59,23 @@ class ContactDetailOut(ContactOut):
 
     identities: list[IdentityOut]
     timeline: list[TimelineEntryOut]
+
+
+class MergeIn(BaseModel):
+    """Which contact to merge into this one."""
+
+    other_id: int
+
+
+class MergeOut(BaseModel):
+    """A merge of two contacts."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kept_contact_id: int
+    merged_contact_id: int
+    reason: str
+    moved: dict[str, list[int]]
+    merged_at: datetime
+    undone_at: datetime | None

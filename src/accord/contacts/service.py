@@ -223,8 +223,12 @@ def live_contact(session: Session, contact_id: int) -> Contact:
     return contact
 
 
-def _table(name: str):
-    return Contact.metadata.tables[name]
+def _model(table_name: str):
+    """The mapped class of a table, so bulk updates also refresh objects already loaded in the session."""
+    for mapper in Contact.registry.mappers:
+        if mapper.local_table.name == table_name:
+            return mapper.class_
+    raise LookupError(table_name)
 
 
 def merge_contacts(session: Session, keep_id: int, merge_id: int, *, reason: str, actor: Actor) -> ContactMerge:
@@ -234,10 +238,10 @@ def merge_contacts(session: Session, keep_id: int, merge_id: int, *, reason: str
     kept, merged = live_contact(session, keep_id), live_contact(session, merge_id)
     moved: dict[str, list[int]] = {}
     for table_name, column in MOVABLE:
-        table = _table(table_name)
-        ids = list(session.scalars(select(table.c.id).where(table.c[column] == merge_id)))
+        model = _model(table_name)
+        ids = list(session.scalars(select(model.id).where(getattr(model, column) == merge_id).order_by(model.id)))
         if ids:
-            session.execute(update(table).where(table.c.id.in_(ids)).values({column: keep_id}))
+            session.execute(update(model).where(model.id.in_(ids)).values({column: keep_id}))
             moved[f"{table_name}.{column}"] = ids
     kept_before = {"lifecycle_stage": kept.lifecycle_stage, "created_at": kept.created_at.isoformat(),
                    "first_channel": kept.first_channel}
@@ -278,9 +282,9 @@ def undo_merge(session: Session, merge_id: int, *, actor: Actor) -> ContactMerge
         raise Conflict(f"merge {merge_id} cannot be undone: contact {merge.kept_contact_id} was merged again since")
     for path, ids in merge.moved.items():
         table_name, column = path.split(".")
-        table = _table(table_name)
+        model = _model(table_name)
         session.execute(
-            update(table).where(table.c.id.in_(ids), table.c[column] == kept.id).values({column: merged.id})
+            update(model).where(model.id.in_(ids), getattr(model, column) == kept.id).values({column: merged.id})
         )
     before = merge.kept_before
     kept.lifecycle_stage = max(before["lifecycle_stage"], _stage_from_moved(session, kept.id), key=STAGE_RANK.get)

@@ -83,3 +83,8 @@ def best_fits(session: Session, contact_ids: set[int]) -> dict[int, tuple[str, f
         if contact_id not in best or score > best[contact_id][1]:
             best[contact_id] = (name, score)
     return best
+
+
+def find_engagement(session: Session, source: str, external_id: str) -> Engagement | None:
+    """The engagement recorded under a source and external id, if any."""
+    return session.scalar(select(Engagement).where(Engagement.source == source, Engagement.external_id == external_id))

@@ -10,9 +10,10 @@ from sqlalchemy import insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from accord.campaigns.queries import campaign_ids_by_utm
-from accord.contacts.identity import IdentityKey
+from accord.contacts.identity import IdentityKey, email_key, handle_key, phone_key
 from accord.contacts.service import PersonIn, advance_lifecycle, live_contact, resolve_people
 from accord.engagement.models import Engagement, Touch
+from accord.engagement.schemas import EngagementIn
 from accord.engagement.spam import spam_verdict
 from accord.errors import Conflict, NotFound
 from accord.kernel.audit import Actor, record
@@ -193,10 +194,11 @@ def record_touches(session: Session, records: Sequence[TouchRecord], *, actor: A
     pairs = sorted({(r.source, r.external_id) for r in records})
     known: set[tuple[str, str]] = set()
     for start in range(0, len(pairs), _IN_CHUNK):
-        known.update(session.execute(
+        rows = session.execute(
             select(Touch.source, Touch.external_id)
             .where(tuple_(Touch.source, Touch.external_id).in_(pairs[start:start + _IN_CHUNK]))
-        ).tuples())
+        )
+        known.update((source, external_id) for source, external_id in rows)
     fresh, seen = [], set()
     for item in records:
         pair = (item.source, item.external_id)
@@ -231,3 +233,19 @@ def link_visitor(session: Session, visitor_id: str, contact_id: int) -> int:
         update(Touch).where(Touch.visitor_id == visitor_id, Touch.contact_id.is_(None)).values(contact_id=contact_id)
     )
     return result.rowcount or 0
+
+
+def engagement_record_from(data: EngagementIn, *, region: str) -> EngagementRecord:
+    """Turn an API engagement into a ledger record, normalising its identities."""
+    keys: list[IdentityKey] = []
+    if data.email:
+        keys.append(email_key(data.email))
+    if data.phone:
+        keys.append(phone_key(data.phone, region))
+    if data.handle:
+        keys.append(handle_key(data.channel, data.handle, region))
+    return EngagementRecord(
+        source=data.source, external_id=data.external_id, channel=data.channel, kind=data.kind,
+        occurred_at=data.occurred_at, keys=tuple(dict.fromkeys(keys)), display_name=data.name or keys[0].value,
+        text=data.text, url=data.url,
+    )
