@@ -57,7 +57,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def validation_error(request: Request, exc: RequestValidationError | ValidationError) -> Response:
         first = exc.errors()[0] if exc.errors() else {"loc": ("request",), "msg": "invalid"}
         field = ".".join(str(p) for p in first["loc"] if p not in ("body", "query", "path", "form"))
-        return _answer(request, 422, "Invalid input", f"{field or 'request'}: {first['msg']}", field=field)
+        message = str(first["msg"]).removeprefix("Value error, ")
+        return _answer(request, 422, "Invalid input", f"{field or 'request'}: {message}", field=field)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
