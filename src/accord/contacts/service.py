@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import groupby
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from accord.contacts.identity import IdentityKey
@@ -15,6 +15,7 @@ from accord.contacts.models import Contact, ContactMerge, Identity
 from accord.errors import Conflict, Invalid, NotFound
 from accord.kernel.audit import Actor, record
 from accord.kernel.clock import utcnow
+from accord.kernel.db import allocate_ids, bulk_insert
 from accord.kernel.models import AuditEvent
 from accord.kernel.vocabulary import LIFECYCLE_STAGES
 
@@ -119,12 +120,12 @@ def resolve_people(session: Session, people: Sequence[PersonIn], *, actor: Actor
             resolution.merges.append(merge.id)
         chosen[root] = kept
 
-    new_roots: list[object] = []
+    new_roots: dict[object, None] = {}
     new_rows: list[dict] = []
     for person in people:
         root = groups.find(person.keys[0])
         if root not in chosen and root not in new_roots:
-            new_roots.append(root)
+            new_roots[root] = None
             new_rows.append({
                 "display_name": person.display_name[:200] or person.keys[0].value[:200],
                 "lifecycle_stage": "follower", "first_channel": person.channel, "city": person.city,
@@ -132,11 +133,14 @@ def resolve_people(session: Session, people: Sequence[PersonIn], *, actor: Actor
                 "updated_at": person.seen_at,
             })
     if new_rows:
-        ids = session.scalars(insert(Contact).returning(Contact.id, sort_by_parameter_order=True), new_rows).all()
+        ids = allocate_ids(session, Contact, len(new_rows))
+        for row, contact_id in zip(new_rows, ids, strict=True):
+            row["id"] = contact_id
+        bulk_insert(session, Contact, new_rows)
         chosen.update(zip(new_roots, ids, strict=True))
         resolution.created = list(ids)
         now = utcnow()
-        session.execute(insert(AuditEvent), [
+        bulk_insert(session, AuditEvent, [
             {"at": now, "actor_user_id": actor.user_id, "actor": actor.label, "entity": "contact",
              "entity_id": cid, "contact_id": cid, "action": "created",
              "summary": f"First seen on {row['first_channel']}", "before": None,
@@ -153,7 +157,7 @@ def resolve_people(session: Session, people: Sequence[PersonIn], *, actor: Actor
                 new_identities[key] = contact_id
     if new_identities:
         now = utcnow()
-        session.execute(insert(Identity), [
+        bulk_insert(session, Identity, [
             {"contact_id": cid, "kind": k.kind, "channel": k.channel, "value": k.value, "created_at": now}
             for k, cid in new_identities.items()
         ])
@@ -188,7 +192,7 @@ def advance_lifecycle(session: Session, contact_ids: Sequence[int], stage: str, 
             update(Contact).where(Contact.id.in_(ids[start:start + _IN_CHUNK]))
             .values(lifecycle_stage=stage, updated_at=when)
         )
-    session.execute(insert(AuditEvent), [
+    bulk_insert(session, AuditEvent, [
         {"at": when, "actor_user_id": actor.user_id, "actor": actor.label, "entity": "contact", "entity_id": cid,
          "contact_id": cid, "action": "lifecycle", "summary": f"Became {stage}" + (f": {reason}" if reason else ""),
          "before": {"lifecycle_stage": before}, "after": {"lifecycle_stage": stage}}
@@ -309,3 +313,47 @@ def _stage_from_moved(session: Session, contact_id: int) -> str:
     ).all()
     reached = [s["lifecycle_stage"] for s in stages if s and "lifecycle_stage" in s]
     return max(reached, key=STAGE_RANK.get) if reached else "follower"
+
+
+DETAIL_FIELDS = ("display_name", "city", "region", "country")
+
+
+def update_contact_details(session: Session, changes: Sequence[tuple[int, dict[str, str]]], *,
+                           actor: Actor) -> list[int]:
+    """Bring display name, city, region and country up to the given values where they differ (empty values
+    leave what is stored); one audit row per contact changed. Returns the ids changed."""
+    from sqlalchemy import bindparam  # imported here so this addition stays below the functions above
+
+    wanted: dict[int, dict[str, str]] = {}
+    for contact_id, values in changes:
+        unknown = set(values) - set(DETAIL_FIELDS)
+        if unknown:
+            raise Invalid(sorted(unknown)[0], f"is not one of the details {', '.join(DETAIL_FIELDS)}")
+        wanted.setdefault(contact_id, {}).update({k: v for k, v in values.items() if v})
+    columns = [Contact.id, *(getattr(Contact, name) for name in DETAIL_FIELDS)]
+    ids = sorted(contact_id for contact_id, values in wanted.items() if values)
+    rows: list[dict] = []
+    audit: list[dict] = []
+    now = utcnow()
+    for start in range(0, len(ids), _IN_CHUNK):
+        for current in session.execute(select(*columns).where(Contact.id.in_(ids[start:start + _IN_CHUNK]))):
+            stored = dict(zip(DETAIL_FIELDS, current[1:], strict=True))
+            before = {k: stored[k] for k, v in wanted[current[0]].items() if stored[k] != v}
+            if not before:
+                continue
+            after = {k: wanted[current[0]][k] for k in before}
+            rows.append({"b_id": current[0], **stored, **after, "updated_at": now})
+            audit.append({
+                "at": now, "actor_user_id": actor.user_id, "actor": actor.label, "entity": "contact",
+                "entity_id": current[0], "contact_id": current[0], "action": "updated",
+                "summary": "Details updated: " + ", ".join(sorted(after)), "before": before, "after": after,
+            })
+    if rows:
+        table = Contact.__table__
+        session.execute(
+            update(table).where(table.c.id == bindparam("b_id"))
+            .values({name: bindparam(name) for name in (*DETAIL_FIELDS, "updated_at")}),
+            rows,
+        )
+        session.execute(insert(AuditEvent.__table__), audit)
+    return [row["b_id"] for row in rows]

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from accord.campaigns.queries import campaign_ids_by_utm
@@ -18,6 +18,7 @@ from accord.engagement.spam import spam_verdict
 from accord.errors import Conflict, NotFound
 from accord.kernel.audit import Actor, record
 from accord.kernel.clock import utcnow
+from accord.kernel.db import allocate_ids, bulk_insert
 
 _IN_CHUNK = 900
 
@@ -50,16 +51,19 @@ class LedgerOutcome:
     engagement_ids: list[int | None]
 
 
-def _known_external_ids(session: Session, records: Sequence[EngagementRecord]) -> dict[tuple[str, str], int]:
-    pairs = sorted({(r.source, r.external_id) for r in records})
+def _known_ids(session: Session, model, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """Ids already stored under these (source, external_id) pairs; one source at a time so the unique index serves."""
     known: dict[tuple[str, str], int] = {}
-    for start in range(0, len(pairs), _IN_CHUNK):
-        chunk = pairs[start:start + _IN_CHUNK]
-        rows = session.execute(
-            select(Engagement.source, Engagement.external_id, Engagement.id)
-            .where(tuple_(Engagement.source, Engagement.external_id).in_(chunk))
-        )
-        known.update({(s, e): i for s, e, i in rows})
+    by_source: dict[str, list[str]] = {}
+    for source, external_id in sorted(pairs):
+        by_source.setdefault(source, []).append(external_id)
+    for source, external_ids in by_source.items():
+        for start in range(0, len(external_ids), _IN_CHUNK):
+            rows = session.execute(
+                select(model.external_id, model.id)
+                .where(model.source == source, model.external_id.in_(external_ids[start:start + _IN_CHUNK]))
+            )
+            known.update({(source, external_id): row_id for external_id, row_id in rows})
     return known
 
 
@@ -69,7 +73,7 @@ def record_engagements(session: Session, records: Sequence[EngagementRecord], *,
     The contact is found or created by identity, moves forward to engager (follower for a follow), and
     spam is flagged by the rules unless the record says otherwise.
     """
-    known = _known_external_ids(session, records)
+    known = _known_ids(session, Engagement, {(r.source, r.external_id) for r in records})
     fresh: list[EngagementRecord] = []
     seen: set[tuple[str, str]] = set()
     for item in records:
@@ -93,7 +97,10 @@ def record_engagements(session: Session, records: Sequence[EngagementRecord], *,
             "spam_decided_by": "classifier" if item.is_spam is None and spam else None,
             "answered_at": None, "answered_by_user_id": None, "recorded_at": now,
         })
-    ids = session.scalars(insert(Engagement).returning(Engagement.id, sort_by_parameter_order=True), rows).all()
+    ids = allocate_ids(session, Engagement, len(rows))
+    for row, engagement_id in zip(rows, ids, strict=True):
+        row["id"] = engagement_id
+    bulk_insert(session, Engagement, rows)
     new_ids = dict(zip([(r.source, r.external_id) for r in fresh], ids, strict=True))
 
     # New contacts start as followers; anything beyond a follow (and not spam) makes them engagers.
@@ -191,14 +198,7 @@ class TouchOutcome:
 
 def record_touches(session: Session, records: Sequence[TouchRecord], *, actor: Actor) -> TouchOutcome:
     """Record touches idempotently by (source, external_id); known people are resolved, campaigns found by UTM."""
-    pairs = sorted({(r.source, r.external_id) for r in records})
-    known: set[tuple[str, str]] = set()
-    for start in range(0, len(pairs), _IN_CHUNK):
-        rows = session.execute(
-            select(Touch.source, Touch.external_id)
-            .where(tuple_(Touch.source, Touch.external_id).in_(pairs[start:start + _IN_CHUNK]))
-        )
-        known.update((source, external_id) for source, external_id in rows)
+    known = _known_ids(session, Touch, {(r.source, r.external_id) for r in records})
     fresh, seen = [], set()
     for item in records:
         pair = (item.source, item.external_id)
@@ -213,7 +213,7 @@ def record_touches(session: Session, records: Sequence[TouchRecord], *, actor: A
     )
     contact_of = {id(r): cid for r, cid in zip(identified, resolution.contact_ids, strict=True)}
     campaigns = campaign_ids_by_utm(session, {r.utm_campaign for r in fresh if r.utm_campaign})
-    session.execute(insert(Touch), [
+    bulk_insert(session, Touch, [
         {"source": r.source, "external_id": r.external_id, "contact_id": contact_of.get(id(r)),
          "visitor_id": r.visitor_id, "campaign_id": campaigns.get(r.utm_campaign) if r.utm_campaign else None,
          "channel": r.channel, "kind": r.kind, "occurred_at": r.occurred_at, "utm_source": r.utm_source,

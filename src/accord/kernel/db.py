@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Iterator
@@ -10,7 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, create_engine, event, inspect
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, create_engine, event, func, inspect, select, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
@@ -157,3 +158,65 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any error."""
     with factory() as session, session.begin():
         yield session
+
+
+def allocate_ids(session: Session, model: type[Base], count: int) -> list[int]:
+    """Reserve `count` primary keys for a bulk insert without RETURNING (which SQLite would do row by row).
+
+    PostgreSQL draws them from the table's sequence. On SQLite the next ids follow the current maximum;
+    SQLite has one writer at a time, and a concurrent writer that raced us fails on the primary key
+    instead of mixing rows.
+    """
+    if count <= 0:
+        return []
+    table = model.__table__
+    if session.get_bind().dialect.name == "postgresql":
+        rows = session.execute(
+            text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+            {"t": table.name, "n": count},
+        )
+        return [row[0] for row in rows]
+    start = session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one() + 1
+    return list(range(start, start + count))
+
+
+def _sqlite_datetime(value: datetime | None) -> str | None:
+    # Exactly the text SQLAlchemy writes for DateTime on SQLite, so comparisons with bound values hold.
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r}: times must carry a time zone")
+    return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def bulk_insert(session: Session, model: type[Base], rows: list[dict]) -> None:
+    """Insert many rows of one table as fast as the driver allows; every row has the same keys.
+
+    On SQLite the values go straight to the driver's executemany, converted as SQLAlchemy would; elsewhere
+    SQLAlchemy's executemany path (which psycopg pipelines) does the work.
+    """
+    if not rows:
+        return
+    table = model.__table__
+    if session.get_bind().dialect.name != "sqlite":
+        session.execute(table.insert(), rows)
+        return
+    names = list(rows[0])
+    converters = []
+    for name in names:
+        column_type = table.c[name].type
+        if isinstance(column_type, UTCDateTime):
+            converters.append(_sqlite_datetime)
+        elif isinstance(column_type, JSON):
+            converters.append(lambda v: None if v is None else json.dumps(v))
+        else:
+            converters.append(None)
+    plain = [i for i, c in enumerate(converters) if c is None]
+    if len(plain) == len(names):
+        values = [tuple(row[n] for n in names) for row in rows]
+    else:
+        values = [
+            tuple(v if c is None else c(v) for v, c in zip((row[n] for n in names), converters)) for row in rows
+        ]
+    sql = f'INSERT INTO "{table.name}" ({", ".join(names)}) VALUES ({", ".join("?" * len(names))})'
+    session.connection().exec_driver_sql(sql, values)
