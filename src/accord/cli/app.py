@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 from pathlib import Path
 from typing import Annotated
 
@@ -51,7 +53,9 @@ def settings_from(ctx: typer.Context) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise SetupError(f"settings: {first['msg'].removeprefix('Value error, ')}") from None
+        # A field's error names its environment variable; a whole-settings check names it in its message.
+        source = f"ACCORD_{str(first['loc'][0]).upper()}" if first["loc"] else "settings"
+        raise SetupError(f"{source}: {first['msg'].removeprefix('Value error, ')}") from None
 
 
 def _ensure_owner(store: Store, email: str, name: str) -> tuple[str, str | None]:
@@ -149,8 +153,29 @@ def _serve(store: Store) -> None:
     from accord.web.app import create_app
 
     settings = store.settings
+    _check_address(settings.host, settings.port)
     out.print(f"Serving on http://{settings.host}:{settings.port} (Ctrl+C stops)")
     uvicorn.run(create_app(store), host=settings.host, port=settings.port, log_level="warning")
+
+
+def _check_address(host: str, port: int) -> None:
+    """Refuse, in one line, an address the server cannot listen on, before announcing that it serves."""
+    try:
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        unavailable: list[OSError] = []
+        for family, kind, proto, _, address in addresses:
+            with socket.socket(family, kind, proto) as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+                try:
+                    probe.bind(address)
+                except OSError as exc:
+                    if exc.errno != errno.EADDRNOTAVAIL:
+                        raise
+                    unavailable.append(exc)  # like asyncio: a family this host lacks (often IPv6) is skipped
+        if len(unavailable) == len(addresses):
+            raise unavailable[0]
+    except OSError as exc:
+        raise SetupError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
 @app.command()
