@@ -39,7 +39,7 @@ def each_command(cwd: Path, env: dict[str, str], commands=SET_UP_COMMANDS):
     pytest.param({"ACCORD_DATABASE_URL": "mysql://u@h/d"},
                  "error: ACCORD_DATABASE_URL uses 'mysql'; Accord supports postgresql and sqlite", id="mysql"),
     pytest.param({"ACCORD_ENV": "production"},
-                 "error: settings: ACCORD_SECRET_KEY must be set to a secret of your own in production",
+                 "error: settings: ACCORD_SECRET_KEY must be set to a secret of your own (32+ characters) in production",
                  id="production-without-secret"),
 ])
 def test_bad_settings_are_refused_by_every_command_before_anything_is_created(tmp_path, env, line):

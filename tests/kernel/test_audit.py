@@ -125,6 +125,7 @@ def test_snapshot_of_an_orm_object_is_json_safe(session):
         "created_at": "2026-05-04T08:00:00+00:00",
         "updated_at": "2026-05-04T12:30:00+02:00",
         "erased_at": None,
+        "merged_into_id": None,
     }
     assert json.loads(json.dumps(data)) == data
 

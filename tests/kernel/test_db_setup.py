@@ -190,7 +190,7 @@ def test_production_refuses_the_development_secret():
         Settings(env="production")
 
     assert [error["msg"] for error in refused.value.errors()] == [
-        "Value error, ACCORD_SECRET_KEY must be set to a secret of your own in production"
+        "Value error, ACCORD_SECRET_KEY must be set to a secret of your own (32+ characters) in production"
     ]
     assert Settings(env="production", secret_key="an own secret of 40 characters or so....").env == "production"
     assert Settings(env="development").secret_key == DEVELOPMENT_SECRET
@@ -202,9 +202,13 @@ def test_production_read_from_the_environment_refuses_the_development_secret(mon
     with pytest.raises(ValidationError) as refused:
         Settings()
 
-    assert "ACCORD_SECRET_KEY must be set to a secret of your own in production" in str(refused.value)
+    assert "ACCORD_SECRET_KEY must be set to a secret of your own (32+ characters) in production" in str(refused.value)
     monkeypatch.setenv("ACCORD_SECRET_KEY", "xk2-own-secret")
-    assert (Settings().env, Settings().secret_key) == ("production", "xk2-own-secret")
+    with pytest.raises(ValidationError):
+        Settings()
+    own = "xk2-own-secret-that-is-long-enough-now"
+    monkeypatch.setenv("ACCORD_SECRET_KEY", own)
+    assert (Settings().env, Settings().secret_key) == ("production", own)
 
 
 def test_the_environment_names_the_workspace_and_the_database(monkeypatch, tmp_path):

@@ -102,7 +102,9 @@ def make_engine(settings: Settings) -> Engine:
             # Requests hand a pooled connection between worker threads, one at a time.
             engine = create_engine(url, connect_args={"timeout": 10, "check_same_thread": False})
             event.listen(engine, "connect", _sqlite_pragmas)
-            event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+            # IMMEDIATE takes the write lock up front: a deferred transaction that reads and then writes
+            # fails at once when another connection wrote meanwhile, whatever the busy timeout.
+            event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         else:
             engine = create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
     except (ArgumentError, ImportError, TypeError) as exc:

@@ -24,7 +24,7 @@ def request_as(store: Store, path: str, email: str | None) -> tuple[int, str]:
         issued_token = accounts.issue_token(session, user, "accord get", actor=SYSTEM)
         session_id, token_id = issued_session.record.id, issued_token.record.id
     try:
-        client = TestClient(create_app(store), base_url="http://accord.local")
+        client = TestClient(create_app(store), base_url="http://accord.local", raise_server_exceptions=False)
         client.cookies.set(SESSION_COOKIE, issued_session.key)
         response = client.get(path, headers={"Authorization": f"Bearer {issued_token.secret}"}, follow_redirects=False)
         return response.status_code, response.text
