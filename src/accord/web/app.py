@@ -12,15 +12,20 @@ from accord import __version__
 from accord.api.router import API_PREFIX, DOMAIN_ROUTERS, make_api_router
 from accord.kernel.store import Store
 from accord.web.errors import install_error_handlers
-from accord.web.routes import areas, auth, dashboard, health, inbox, settings
+from accord.web.routes import areas, auth, dashboard, health, hooks, inbox, settings, tracker
 from accord.web.templating import make_templates
 
 STATIC = Path(__file__).resolve().parent / "static"
 
 # Routes anyone may use without logging in; every other route must refuse an anonymous request.
-PUBLIC_PATHS = frozenset({"/login", "/health", "/static", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
+PUBLIC_PATHS = frozenset({
+    "/login", "/health", "/static", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc",
+    # Machine endpoints that authenticate by signature, or take anonymous website events.
+    "/hooks/meta", "/hooks/{source}", "/t/accord.js", "/t/collect",
+})
 PAGE_ROUTERS: tuple[APIRouter, ...] = (
-    auth.router, health.router, dashboard.router, inbox.router, areas.router, settings.router,
+    auth.router, health.router, dashboard.router, inbox.router, areas.router, settings.router, hooks.router,
+    tracker.router,
 )
 
 

@@ -18,7 +18,8 @@ log = logging.getLogger("accord.web")
 API_PREFIX = "/api/"
 
 
-def _problem(status: int, title: str, detail: str, **extra: object) -> JSONResponse:
+def problem_response(status: int, title: str, detail: str, **extra: object) -> JSONResponse:
+    """An RFC 9457 problem-details answer."""
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
     return JSONResponse(body, status_code=status, media_type="application/problem+json")
 
@@ -32,7 +33,7 @@ def _page(request: Request, status: int, title: str, detail: str) -> Response:
 
 def _answer(request: Request, status: int, title: str, detail: str, **extra: object) -> Response:
     if request.url.path.startswith(API_PREFIX):
-        return _problem(status, title, detail, **extra)
+        return problem_response(status, title, detail, **extra)
     return _page(request, status, title, detail)
 
 
