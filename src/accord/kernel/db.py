@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from operator import itemgetter
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -186,9 +187,15 @@ def _sqlite_datetime(value: datetime | None) -> str | None:
     # Exactly the text SQLAlchemy writes for DateTime on SQLite, so comparisons with bound values hold.
     if value is None:
         return None
-    if value.tzinfo is None:
-        raise ValueError(f"naive datetime {value!r}: times must carry a time zone")
-    return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds")
+    if value.tzinfo is not timezone.utc:
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: times must carry a time zone")
+        value = value.astimezone(timezone.utc)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _json_text(value: object) -> str | None:
+    return None if value is None else json.dumps(value)
 
 
 def bulk_insert(session: Session, model: type[Base], rows: list[dict]) -> None:
@@ -204,21 +211,24 @@ def bulk_insert(session: Session, model: type[Base], rows: list[dict]) -> None:
         session.execute(table.insert(), rows)
         return
     names = list(rows[0])
-    converters = []
-    for name in names:
-        column_type = table.c[name].type
-        if isinstance(column_type, UTCDateTime):
-            converters.append(_sqlite_datetime)
-        elif isinstance(column_type, JSON):
-            converters.append(lambda v: None if v is None else json.dumps(v))
-        else:
-            converters.append(None)
-    plain = [i for i, c in enumerate(converters) if c is None]
-    if len(plain) == len(names):
-        values = [tuple(row[n] for n in names) for row in rows]
+    converters = [
+        (index, _sqlite_datetime if isinstance(table.c[name].type, UTCDateTime) else _json_text)
+        for index, name in enumerate(names)
+        if isinstance(table.c[name].type, UTCDateTime | JSON)
+    ]
+    getter = itemgetter(*names)
+    if len(names) == 1:
+        values = [[getter(row)] for row in rows]
+    elif converters:
+        values = [list(getter(row)) for row in rows]
     else:
-        values = [
-            tuple(v if c is None else c(v) for v, c in zip((row[n] for n in names), converters)) for row in rows
-        ]
+        values = [getter(row) for row in rows]
+    for index, convert in converters:
+        for value in values:
+            value[index] = convert(value[index])
     sql = f'INSERT INTO "{table.name}" ({", ".join(names)}) VALUES ({", ".join("?" * len(names))})'
-    session.connection().exec_driver_sql(sql, values)
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.executemany(sql, values)
+    finally:
+        cursor.close()
