@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from accord.accounts import service as accounts
 from accord.accounts.schemas import UserIn
+from accord.cli.imports import import_app
 from accord.errors import Invalid, NotFound, SetupError
 from accord.kernel import migrate
 from accord.kernel.audit import SYSTEM
@@ -31,6 +32,7 @@ db_app = typer.Typer(help="The store's schema.", no_args_is_help=True)
 user_app = typer.Typer(help="People who sign in.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
+app.add_typer(import_app, name="import")
 out = Console(highlight=False, soft_wrap=True)
 
 DEMO_OWNER_EMAIL = "owner@kasikitchen.co.za"

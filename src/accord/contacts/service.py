@@ -355,5 +355,5 @@ def update_contact_details(session: Session, changes: Sequence[tuple[int, dict[s
             .values({name: bindparam(name) for name in (*DETAIL_FIELDS, "updated_at")}),
             rows,
         )
-        session.execute(insert(AuditEvent.__table__), audit)
+        bulk_insert(session, AuditEvent, audit)
     return [row["b_id"] for row in rows]
