@@ -19,7 +19,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('anchor_on', sa.Date(), nullable=False))
         batch_op.add_column(sa.Column('status', sa.String(length=10), nullable=False))
         batch_op.create_check_constraint(
-            op.f('ck_demo_run_status_allowed'), "status IN ('loading', 'loaded')"
+            op.f('ck_demo_run_status_allowed'), "status = 'loading' OR status = 'loaded'"
         )
 
 

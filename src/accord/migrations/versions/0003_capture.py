@@ -31,8 +31,8 @@ def upgrade() -> None:
     sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('started_by', sa.String(length=120), nullable=False),
-    sa.CheckConstraint("kind IN ('engagements', 'contacts', 'orders', 'leads', 'spend', 'touches')", name=op.f('ck_import_run_kind_allowed')),
-    sa.CheckConstraint("status IN ('running', 'finished', 'failed')", name=op.f('ck_import_run_status_allowed')),
+    sa.CheckConstraint("kind = 'engagements' OR kind = 'contacts' OR kind = 'orders' OR kind = 'leads' OR kind = 'spend' OR kind = 'touches'", name=op.f('ck_import_run_kind_allowed')),
+    sa.CheckConstraint("status = 'running' OR status = 'finished' OR status = 'failed'", name=op.f('ck_import_run_status_allowed')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_import_run'))
     )
     with op.batch_alter_table('import_run', schema=None) as batch_op:
@@ -65,7 +65,7 @@ def upgrade() -> None:
     with op.batch_alter_table('engagement', schema=None) as batch_op:
         batch_op.add_column(sa.Column('spam_decided_by', sa.String(length=20), nullable=True))
         batch_op.create_check_constraint(
-            op.f('ck_engagement_spam_decided_by_allowed'), "spam_decided_by IN ('classifier', 'user')"
+            op.f('ck_engagement_spam_decided_by_allowed'), "spam_decided_by = 'classifier' OR spam_decided_by = 'user'"
         )
         batch_op.drop_index(batch_op.f('ix_engagement_waiting'))
         batch_op.create_index('ix_engagement_waiting', ['channel', 'occurred_at'], unique=False, sqlite_where=sa.text('answered_at IS NULL AND is_spam = 0'), postgresql_where=sa.text('answered_at IS NULL AND NOT is_spam'))
