@@ -6,15 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from accord.campaigns.models import Campaign, Spend
 from accord.kernel.audit import Actor
 from accord.kernel.clock import utcnow
-from accord.kernel.db import allocate_ids
+from accord.kernel.db import allocate_ids, chunked, known_ids
 
-_IN_CHUNK = 900
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,10 +44,8 @@ def campaign_ids_by_name(session: Session, rows: Sequence[SpendIn]) -> tuple[dic
     currency, with no budget, running over the days their spend covers. Returns the ids and how many were new."""
     names = sorted({row.campaign for row in rows})
     found: dict[str, int] = {}
-    for start in range(0, len(names), _IN_CHUNK):
-        found.update(session.execute(
-            select(Campaign.name, Campaign.id).where(Campaign.name.in_(names[start:start + _IN_CHUNK]))
-        ).all())
+    for chunk in chunked(names):
+        found.update(session.execute(select(Campaign.name, Campaign.id).where(Campaign.name.in_(chunk))).all())
     first: dict[str, SpendIn] = {}
     days: dict[str, list[date]] = {}
     for row in rows:
@@ -72,13 +69,7 @@ def campaign_ids_by_name(session: Session, rows: Sequence[SpendIn]) -> tuple[dic
 
 def record_spend(session: Session, rows: Sequence[SpendIn], *, actor: Actor) -> SpendOutcome:
     """Record spend rows idempotently by (source, external_id); a campaign's dates widen to cover its spend."""
-    pairs = sorted({(r.source, r.external_id) for r in rows})
-    known: set[tuple[str, str]] = set()
-    for start in range(0, len(pairs), _IN_CHUNK):
-        known.update(session.execute(
-            select(Spend.source, Spend.external_id)
-            .where(tuple_(Spend.source, Spend.external_id).in_(pairs[start:start + _IN_CHUNK]))
-        ).all())
+    known = set(known_ids(session, Spend, {(r.source, r.external_id) for r in rows}))
     fresh: list[SpendIn] = []
     for row in rows:
         pair = (row.source, row.external_id)

@@ -15,12 +15,11 @@ from accord.contacts.models import Contact, ContactMerge, Identity
 from accord.errors import Conflict, Invalid, NotFound
 from accord.kernel.audit import Actor, record
 from accord.kernel.clock import utcnow
-from accord.kernel.db import allocate_ids, bulk_insert
+from accord.kernel.db import allocate_ids, bulk_insert, chunked
 from accord.kernel.models import AuditEvent
 from accord.kernel.vocabulary import LIFECYCLE_STAGES
 
 STAGE_RANK = {stage: rank for rank, stage in enumerate(LIFECYCLE_STAGES)}
-_IN_CHUNK = 900  # well under SQLite's bound-parameter limit
 
 # Every (table, column) that points at a contact and moves with the person on a merge.
 MOVABLE: tuple[tuple[str, str], ...] = (
@@ -77,11 +76,10 @@ def existing_identities(session: Session, keys: set[IdentityKey]) -> dict[Identi
     ordered = sorted(keys)
     for (kind, channel), group in groupby(ordered, key=lambda k: (k.kind, k.channel)):
         values = [k.value for k in group]
-        for start in range(0, len(values), _IN_CHUNK):
+        for chunk in chunked(values):
             rows = session.execute(
                 select(Identity.value, Identity.contact_id).where(
-                    Identity.kind == kind, Identity.channel == channel,
-                    Identity.value.in_(values[start:start + _IN_CHUNK]),
+                    Identity.kind == kind, Identity.channel == channel, Identity.value.in_(chunk)
                 )
             )
             for value, contact_id in rows:
@@ -177,19 +175,17 @@ def advance_lifecycle(session: Session, contact_ids: Sequence[int], stage: str, 
     earlier = LIFECYCLE_STAGES[: STAGE_RANK[stage]]
     moved: list[tuple[int, str]] = []
     unique = sorted(set(contact_ids))
-    for start in range(0, len(unique), _IN_CHUNK):
+    for chunk in chunked(unique):
         moved += session.execute(
-            select(Contact.id, Contact.lifecycle_stage).where(
-                Contact.id.in_(unique[start:start + _IN_CHUNK]), Contact.lifecycle_stage.in_(earlier)
-            )
+            select(Contact.id, Contact.lifecycle_stage).where(Contact.id.in_(chunk), Contact.lifecycle_stage.in_(earlier))
         ).all()
     if not moved:
         return []
     when = at or utcnow()
     ids = [cid for cid, _ in moved]
-    for start in range(0, len(ids), _IN_CHUNK):
+    for chunk in chunked(ids):
         session.execute(
-            update(Contact).where(Contact.id.in_(ids[start:start + _IN_CHUNK]))
+            update(Contact).where(Contact.id.in_(chunk))
             .values(lifecycle_stage=stage, updated_at=when)
         )
     bulk_insert(session, AuditEvent, [
@@ -335,8 +331,8 @@ def update_contact_details(session: Session, changes: Sequence[tuple[int, dict[s
     rows: list[dict] = []
     audit: list[dict] = []
     now = utcnow()
-    for start in range(0, len(ids), _IN_CHUNK):
-        for current in session.execute(select(*columns).where(Contact.id.in_(ids[start:start + _IN_CHUNK]))):
+    for chunk in chunked(ids):
+        for current in session.execute(select(*columns).where(Contact.id.in_(chunk))):
             stored = dict(zip(DETAIL_FIELDS, current[1:], strict=True))
             before = {k: stored[k] for k, v in wanted[current[0]].items() if stored[k] != v}
             if not before:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from accord.campaigns.queries import campaign_ids_by_utm
@@ -18,9 +18,8 @@ from accord.engagement.spam import spam_verdict
 from accord.errors import Conflict, NotFound
 from accord.kernel.audit import Actor, record
 from accord.kernel.clock import utcnow
-from accord.kernel.db import allocate_ids, bulk_insert
+from accord.kernel.db import allocate_ids, bulk_insert, known_ids
 
-_IN_CHUNK = 900
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,29 +50,13 @@ class LedgerOutcome:
     engagement_ids: list[int | None]
 
 
-def _known_ids(session: Session, model, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
-    """Ids already stored under these (source, external_id) pairs; one source at a time so the unique index serves."""
-    known: dict[tuple[str, str], int] = {}
-    by_source: dict[str, list[str]] = {}
-    for source, external_id in sorted(pairs):
-        by_source.setdefault(source, []).append(external_id)
-    for source, external_ids in by_source.items():
-        for start in range(0, len(external_ids), _IN_CHUNK):
-            rows = session.execute(
-                select(model.external_id, model.id)
-                .where(model.source == source, model.external_id.in_(external_ids[start:start + _IN_CHUNK]))
-            )
-            known.update({(source, external_id): row_id for external_id, row_id in rows})
-    return known
-
-
 def record_engagements(session: Session, records: Sequence[EngagementRecord], *, actor: Actor) -> LedgerOutcome:
     """Record a batch: repeats of a (source, external_id) are skipped, each new one is attached to a contact.
 
     The contact is found or created by identity, moves forward to engager (follower for a follow), and
     spam is flagged by the rules unless the record says otherwise.
     """
-    known = _known_ids(session, Engagement, {(r.source, r.external_id) for r in records})
+    known = known_ids(session, Engagement, {(r.source, r.external_id) for r in records})
     fresh: list[EngagementRecord] = []
     seen: set[tuple[str, str]] = set()
     for item in records:
@@ -198,7 +181,7 @@ class TouchOutcome:
 
 def record_touches(session: Session, records: Sequence[TouchRecord], *, actor: Actor) -> TouchOutcome:
     """Record touches idempotently by (source, external_id); known people are resolved, campaigns found by UTM."""
-    known = _known_ids(session, Touch, {(r.source, r.external_id) for r in records})
+    known = known_ids(session, Touch, {(r.source, r.external_id) for r in records})
     fresh, seen = [], set()
     for item in records:
         pair = (item.source, item.external_id)

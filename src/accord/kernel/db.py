@@ -6,11 +6,11 @@ import json
 import os
 from operator import itemgetter
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, create_engine, event, func, inspect, select, text
 from sqlalchemy.engine import Engine, make_url
@@ -20,6 +20,8 @@ from sqlalchemy.types import TypeDecorator
 
 from accord.errors import SetupError
 from accord.settings import Settings
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -232,3 +234,27 @@ def bulk_insert(session: Session, model: type[Base], rows: list[dict]) -> None:
         cursor.executemany(sql, values)
     finally:
         cursor.close()
+
+
+IN_CHUNK = 900  # values per IN (...) list, well under SQLite's bound-parameter limit
+
+
+def chunked(items: Sequence[T]) -> Iterator[Sequence[T]]:
+    """Consecutive slices of at most IN_CHUNK items, for IN (...) lists."""
+    for start in range(0, len(items), IN_CHUNK):
+        yield items[start:start + IN_CHUNK]
+
+
+def known_ids(session: Session, model: type[Base], pairs: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """Ids already stored under these (source, external_id) pairs; one source at a time so the unique index serves."""
+    known: dict[tuple[str, str], int] = {}
+    by_source: dict[str, list[str]] = {}
+    for source, external_id in sorted(pairs):
+        by_source.setdefault(source, []).append(external_id)
+    for source, external_ids in by_source.items():
+        for chunk in chunked(external_ids):
+            rows = session.execute(
+                select(model.external_id, model.id).where(model.source == source, model.external_id.in_(chunk))
+            )
+            known.update({(source, external_id): row_id for external_id, row_id in rows})
+    return known

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
@@ -14,11 +13,10 @@ from accord.contacts.identity import IdentityKey
 from accord.contacts.service import PersonIn, advance_lifecycle, resolve_people
 from accord.kernel.audit import Actor
 from accord.kernel.clock import utcnow
-from accord.kernel.db import allocate_ids, bulk_insert
+from accord.kernel.db import allocate_ids, bulk_insert, chunked
 from accord.kernel.models import AuditEvent
 from accord.pipeline.models import OPEN_DEAL_STAGES, Deal, DealStageChange, Offer, Order, OrderLine
 
-_IN_CHUNK = 900
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,13 +52,9 @@ class OrderLinesOutcome:
     contacts_created: int
 
 
-def _chunks(items: Sequence[Any]) -> Sequence[Sequence[Any]]:
-    return [items[start:start + _IN_CHUNK] for start in range(0, len(items), _IN_CHUNK)]
-
-
 def _order_ids(session: Session, source: str, external_ids: Sequence[str]) -> dict[str, int]:
     found: dict[str, int] = {}
-    for chunk in _chunks(sorted(set(external_ids))):
+    for chunk in chunked(sorted(set(external_ids))):
         found.update(session.execute(
             select(Order.external_id, Order.id).where(Order.source == source, Order.external_id.in_(chunk))
         ).all())
@@ -72,7 +66,7 @@ def offer_ids_by_sku(session: Session, lines: Sequence[OrderLineIn]) -> tuple[di
     unit cost from it when known, else 0 until someone sets it). Returns the ids and how many were created."""
     skus = sorted({line.sku for line in lines if line.sku})
     found: dict[str, int] = {}
-    for chunk in _chunks(skus):
+    for chunk in chunked(skus):
         found.update(session.execute(select(Offer.sku, Offer.id).where(Offer.sku.in_(chunk))).all())
     first: dict[str, OrderLineIn] = {}
     for line in lines:
@@ -106,7 +100,7 @@ def record_order_lines(session: Session, lines: Sequence[OrderLineIn], *, actor:
         ids = _order_ids(session, source, [e for s, e in by_order if s == source])
         existing.update({(source, external_id): order_id for external_id, order_id in ids.items()})
     stored_lines: set[tuple[int, int]] = set()
-    for chunk in _chunks(sorted(set(existing.values()))):
+    for chunk in chunked(sorted(set(existing.values()))):
         stored_lines.update(session.execute(
             select(OrderLine.order_id, OrderLine.line_no).where(OrderLine.order_id.in_(chunk))
         ).all())
@@ -188,7 +182,7 @@ def record_deals(session: Session, deals: Sequence[DealIn], *, actor: Actor) -> 
     returns (created, already there). The contacts move forward to opportunity, or customer for a won deal."""
     pairs = sorted({(d.contact_id, d.title) for d in deals})
     stored: set[tuple[int, str]] = set()
-    for chunk in _chunks(pairs):
+    for chunk in chunked(pairs):
         stored.update(session.execute(
             select(Deal.contact_id, Deal.title).where(tuple_(Deal.contact_id, Deal.title).in_(chunk))
         ).all())
