@@ -82,13 +82,13 @@ def test_good_rows_are_recorded_and_each_bad_row_is_rejected_with_its_reason(sto
     assert rows(store, select(Identity.kind, Identity.channel, Identity.value)) == [("handle", "instagram", "naledi")]
     assert rows(store, select(Contact.display_name, Contact.lifecycle_stage, Contact.first_channel)) == [
         ("@Naledi", "engager", "instagram")]
-    assert sorted(rows(store, select(AuditEvent.actor, AuditEvent.action))) == [
-        ("import:comments.csv", "created"), ("import:comments.csv", "lifecycle")]
+    assert sorted(rows(store, select(AuditEvent.actor, AuditEvent.action, AuditEvent.summary))) == [
+        ("import:comments.csv", "created", "First seen on instagram, as engager")]
 
     again = run(store, "engagements", path, MAPPING, tmp=tmp_path)
 
     assert (again.rows_read, again.rows_written, again.rows_duplicate, again.rows_rejected) == (8, 0, 2, 6)
-    assert (count(store, Engagement), count(store, Contact), count(store, AuditEvent)) == (2, 1, 2)
+    assert (count(store, Engagement), count(store, Contact), count(store, AuditEvent)) == (2, 1, 1)
     runs = rows(store, select(ImportRun.kind, ImportRun.file_name, ImportRun.file_sha256, ImportRun.preset,
                               ImportRun.status, ImportRun.rows_read, ImportRun.rows_written, ImportRun.rows_duplicate,
                               ImportRun.rows_rejected, ImportRun.rejects_path, ImportRun.error, ImportRun.started_by)

@@ -41,6 +41,7 @@ class PersonIn:
     city: str | None = None
     region: str | None = None
     country: str | None = None
+    stage: str = "follower"  # the stage a new contact starts at; stored contacts are not moved by it
 
 
 @dataclass
@@ -118,18 +119,22 @@ def resolve_people(session: Session, people: Sequence[PersonIn], *, actor: Actor
             resolution.merges.append(merge.id)
         chosen[root] = kept
 
-    new_roots: dict[object, None] = {}
+    new_roots: dict[object, dict] = {}
     new_rows: list[dict] = []
     for person in people:
         root = groups.find(person.keys[0])
-        if root not in chosen and root not in new_roots:
-            new_roots[root] = None
-            new_rows.append({
+        if root in new_roots:
+            row = new_roots[root]
+            if STAGE_RANK[person.stage] > STAGE_RANK[row["lifecycle_stage"]]:
+                row["lifecycle_stage"] = person.stage
+        elif root not in chosen:
+            new_roots[root] = row = {
                 "display_name": person.display_name[:200] or person.keys[0].value[:200],
-                "lifecycle_stage": "follower", "first_channel": person.channel, "city": person.city,
+                "lifecycle_stage": person.stage, "first_channel": person.channel, "city": person.city,
                 "region": person.region, "country": person.country, "created_at": person.seen_at,
                 "updated_at": person.seen_at,
-            })
+            }
+            new_rows.append(row)
     if new_rows:
         ids = allocate_ids(session, Contact, len(new_rows))
         for row, contact_id in zip(new_rows, ids, strict=True):
@@ -141,8 +146,9 @@ def resolve_people(session: Session, people: Sequence[PersonIn], *, actor: Actor
         bulk_insert(session, AuditEvent, [
             {"at": now, "actor_user_id": actor.user_id, "actor": actor.label, "entity": "contact",
              "entity_id": cid, "contact_id": cid, "action": "created",
-             "summary": f"First seen on {row['first_channel']}", "before": None,
-             "after": {"display_name": row["display_name"], "first_channel": row["first_channel"]}}
+             "summary": f"First seen on {row['first_channel']}, as {row['lifecycle_stage']}", "before": None,
+             "after": {"display_name": row["display_name"], "first_channel": row["first_channel"],
+                       "lifecycle_stage": row["lifecycle_stage"]}}
             for cid, row in zip(ids, new_rows, strict=True)
         ])
 

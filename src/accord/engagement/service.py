@@ -67,12 +67,17 @@ def record_engagements(session: Session, records: Sequence[EngagementRecord], *,
     if not fresh:
         return LedgerOutcome(0, len(records), 0, 0, [known.get((r.source, r.external_id)) for r in records])
 
-    people = [PersonIn(r.keys, r.display_name, r.channel, r.occurred_at) for r in fresh]
+    verdicts = [spam_verdict(r.text) if r.is_spam is None else r.is_spam for r in fresh]
+    # New contacts start as followers; anything beyond a follow (and not spam) makes them engagers.
+    people = [
+        PersonIn(r.keys, r.display_name, r.channel, r.occurred_at,
+                 stage="follower" if r.kind == "follow" or spam else "engager")
+        for r, spam in zip(fresh, verdicts, strict=True)
+    ]
     resolution = resolve_people(session, people, actor=actor)
     now = utcnow()
     rows = []
-    for item, contact_id in zip(fresh, resolution.contact_ids, strict=True):
-        spam = spam_verdict(item.text) if item.is_spam is None else item.is_spam
+    for item, contact_id, spam in zip(fresh, resolution.contact_ids, verdicts, strict=True):
         rows.append({
             "source": item.source, "external_id": item.external_id, "contact_id": contact_id,
             "campaign_id": item.campaign_id, "channel": item.channel, "kind": item.kind,
@@ -86,9 +91,9 @@ def record_engagements(session: Session, records: Sequence[EngagementRecord], *,
     bulk_insert(session, Engagement, rows)
     new_ids = dict(zip([(r.source, r.external_id) for r in fresh], ids, strict=True))
 
-    # New contacts start as followers; anything beyond a follow (and not spam) makes them engagers.
-    engagers = {row["contact_id"] for row in rows if row["kind"] != "follow" and not row["is_spam"]}
-    advance_lifecycle(session, sorted(engagers), "engager", actor=actor, reason="engaged")
+    created = set(resolution.created)
+    engaged = {row["contact_id"] for row in rows if row["kind"] != "follow" and not row["is_spam"]}
+    advance_lifecycle(session, sorted(engaged - created), "engager", actor=actor, reason="engaged")
 
     all_ids = {**known, **new_ids}
     return LedgerOutcome(
