@@ -50,11 +50,12 @@ def settings_for(backend: str, workspace: Path, database: str | None = None) -> 
     """Settings for a fresh, empty store in a workspace folder.
 
     On PostgreSQL each workspace gets its own database (named after the folder unless `database` is
-    given), so tests cannot empty each other's store; they are dropped when the test session ends.
+    given, and always marked with this test run's process id, so two runs on one server never share one);
+    they are dropped when the test session ends.
     """
     if backend == "sqlite":
         return Settings(workspace=workspace)
-    name = database or "accord_t_" + hashlib.sha1(str(workspace).encode()).hexdigest()[:12]
+    name = (database or "accord_t_" + hashlib.sha1(str(workspace).encode()).hexdigest()[:12]) + f"_{os.getpid()}"
     url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
     _created_databases.add(name)
     return Settings(workspace=workspace, database_url=_fresh_postgres(url))

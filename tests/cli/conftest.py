@@ -16,6 +16,7 @@ from cli_support import OWNER_LOGIN, Call, run
 POSTGRES_URL = os.environ.get(
     "ACCORD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/accord_test"
 )
+CLI_DATABASE = f"accord_test_cli_{os.getpid()}"  # this run's own, so two runs on one server never collide
 
 
 @pytest.fixture(scope="session")
@@ -30,12 +31,12 @@ def owner_workspace(tmp_path_factory) -> tuple[Path, str]:
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A new, empty database for one test, dropped afterwards; fail in CI, skip elsewhere, if unreachable."""
-    target = make_url(POSTGRES_URL).set(database="accord_test_cli")
+    target = make_url(POSTGRES_URL).set(database=CLI_DATABASE)
     admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            conn.execute(text('DROP DATABASE IF EXISTS "accord_test_cli" WITH (FORCE)'))
-            conn.execute(text('CREATE DATABASE "accord_test_cli"'))
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{CLI_DATABASE}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{CLI_DATABASE}"'))
     except OperationalError as exc:
         admin.dispose()
         if os.environ.get("CI"):
@@ -45,5 +46,5 @@ def postgres_url() -> Iterator[str]:
         yield target.render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
-            conn.execute(text('DROP DATABASE IF EXISTS "accord_test_cli" WITH (FORCE)'))
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{CLI_DATABASE}" WITH (FORCE)'))
         admin.dispose()
