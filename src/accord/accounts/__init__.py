@@ -1,1 +1,1 @@
-"""accounts domain."""
+"""People who use Accord: users, roles, sessions and API tokens."""

@@ -1,1 +1,1 @@
-"""campaigns domain."""
+"""Campaigns and what they cost."""

@@ -1,1 +1,1 @@
-"""consent domain."""
+"""The permission ledger."""

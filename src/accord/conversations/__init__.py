@@ -1,1 +1,1 @@
-"""conversations domain."""
+"""Personal exchanges, queries and the insights they teach."""

@@ -1,1 +1,1 @@
-"""engagement domain."""
+"""Inbound engagements, outbound touches, spam rules and the inbox."""

@@ -1,1 +1,1 @@
-"""nurture domain."""
+"""Follow-up tasks, cadences and referrals."""

@@ -1,1 +1,1 @@
-"""personas domain."""
+"""Customer templates and how well each contact fits them."""

@@ -1,1 +1,1 @@
-"""pipeline domain."""
+"""Offers, deals and orders."""

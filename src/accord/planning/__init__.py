@@ -1,1 +1,1 @@
-"""planning domain."""
+"""Goals, the written plan and review cycles."""

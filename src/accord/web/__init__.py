@@ -1,1 +1,1 @@
-"""web domain."""
+"""The server-rendered web app."""

@@ -1,1 +1,1 @@
-"""web.routes domain."""
+"""Page routes, one module per area."""
