@@ -49,7 +49,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     args = parser.parse_args()
 
-    login = subprocess.run([str(ACCORD), "--workspace", str(args.workspace), "demo", "--no-serve"],
+    login = subprocess.run([str(ACCORD), "--workspace", str(args.workspace), "demo", "--scale", "large", "--no-serve"],
                            capture_output=True, text=True, check=True)
     password = re.search(r"with password (\S+)", login.stdout).group(1)
     port = free_port()

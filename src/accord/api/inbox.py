@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Response
 from accord.accounts.models import User
 from accord.conversations.service import open_conversation_about
 from accord.engagement.models import ENGAGEMENT_KINDS
-from accord.engagement.queries import find_engagement, waiting_by_channel, waiting_count, waiting_list
+from accord.engagement.queries import find_engagement, waiting_by_channel, waiting_list
 from accord.engagement.schemas import EngagementIn, EngagementOut, InboxOut, WaitingItemOut
 from accord.engagement.service import engagement_record_from, mark_contacted, record_engagement, set_spam
 from accord.kernel.audit import Actor
@@ -41,9 +41,10 @@ def inbox(
     offset: int = Query(default=0, ge=0),
 ) -> InboxOut:
     """Everyone waiting for a personal reply, longest-waiting first, with counts per channel."""
+    by_channel = waiting_by_channel(session)
     return InboxOut(
-        total=waiting_count(session),
-        by_channel=waiting_by_channel(session),
+        total=sum(by_channel.values()),
+        by_channel=by_channel,
         items=[WaitingItemOut.model_validate(i) for i in
                waiting_list(session, channel=channel, kind=kind, limit=limit, offset=offset)],
     )

@@ -33,6 +33,12 @@ class Engagement(Base):
             sqlite_where=text("answered_at IS NULL AND is_spam = 0"),
             postgresql_where=text("answered_at IS NULL AND NOT is_spam"),
         ),
+        # ...and across all channels, longest-waiting first, without sorting everyone who waits.
+        Index(
+            "ix_engagement_waiting_age", "occurred_at",
+            sqlite_where=text("answered_at IS NULL AND is_spam = 0"),
+            postgresql_where=text("answered_at IS NULL AND NOT is_spam"),
+        ),
     )
 
     id: Mapped[IdPK]

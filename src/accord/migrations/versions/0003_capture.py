@@ -69,11 +69,13 @@ def upgrade() -> None:
         )
         batch_op.drop_index(batch_op.f('ix_engagement_waiting'))
         batch_op.create_index('ix_engagement_waiting', ['channel', 'occurred_at'], unique=False, sqlite_where=sa.text('answered_at IS NULL AND is_spam = 0'), postgresql_where=sa.text('answered_at IS NULL AND NOT is_spam'))
+        batch_op.create_index('ix_engagement_waiting_age', ['occurred_at'], unique=False, sqlite_where=sa.text('answered_at IS NULL AND is_spam = 0'), postgresql_where=sa.text('answered_at IS NULL AND NOT is_spam'))
 
 
 
 def downgrade() -> None:
     with op.batch_alter_table('engagement', schema=None) as batch_op:
+        batch_op.drop_index('ix_engagement_waiting_age', sqlite_where=sa.text('answered_at IS NULL AND is_spam = 0'), postgresql_where=sa.text('answered_at IS NULL AND NOT is_spam'))
         batch_op.drop_index('ix_engagement_waiting', sqlite_where=sa.text('answered_at IS NULL AND is_spam = 0'), postgresql_where=sa.text('answered_at IS NULL AND NOT is_spam'))
         batch_op.create_index(batch_op.f('ix_engagement_waiting'), ['answered_at', 'is_spam'], unique=False)
         batch_op.drop_constraint(op.f('ck_engagement_spam_decided_by_allowed'), type_='check')

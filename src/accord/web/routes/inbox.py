@@ -8,7 +8,7 @@ from fastapi.responses import RedirectResponse, Response
 from accord.accounts.models import User
 from accord.conversations.service import open_conversation_about
 from accord.engagement.models import ENGAGEMENT_KINDS
-from accord.engagement.queries import waiting_by_channel, waiting_count, waiting_list
+from accord.engagement.queries import waiting_by_channel, waiting_list
 from accord.engagement.service import mark_contacted, set_spam
 from accord.kernel.audit import Actor
 from accord.kernel.clock import utcnow
@@ -31,10 +31,11 @@ def inbox(
     kind: str | None = KIND_FILTER,
 ) -> Response:
     """The longest-waiting first, with counts per channel and filters."""
+    by_channel = waiting_by_channel(session)
     context = {
         "user": user, "active": "/inbox", "now": utcnow(),
         "items": waiting_list(session, channel=channel or None, kind=kind or None, limit=PAGE_SIZE),
-        "by_channel": waiting_by_channel(session), "total": waiting_count(session),
+        "by_channel": by_channel, "total": sum(by_channel.values()),
         "channel": channel or "", "kind": kind or "", "kinds": ENGAGEMENT_KINDS,
     }
     name = "inbox/_list.html" if is_fragment_request(request) else "inbox/index.html"
