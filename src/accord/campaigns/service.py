@@ -6,13 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from accord.campaigns.models import Campaign, Spend
 from accord.kernel.audit import Actor
 from accord.kernel.clock import utcnow
-from accord.kernel.db import allocate_ids, chunked, known_ids
+from accord.kernel.db import allocate_ids, bulk_insert, chunked, known_ids
 
 
 
@@ -56,7 +56,7 @@ def campaign_ids_by_name(session: Session, rows: Sequence[SpendIn]) -> tuple[dic
         return found, 0
     ids = allocate_ids(session, Campaign, len(first))
     now = utcnow()
-    session.execute(insert(Campaign.__table__), [
+    bulk_insert(session, Campaign, [
         {"id": campaign_id, "name": name, "utm_campaign": None, "channel": row.channel, "persona_id": None,
          "goal_id": None, "plan_id": None, "budget_minor": 0, "currency": row.currency,
          "starts_on": min(days[name]), "ends_on": max(days[name]), "status": "running", "ideas": "",
@@ -79,7 +79,7 @@ def record_spend(session: Session, rows: Sequence[SpendIn], *, actor: Actor) -> 
     if not fresh:
         return SpendOutcome(0, len(rows), 0)
     campaigns, created = campaign_ids_by_name(session, fresh)
-    session.execute(insert(Spend.__table__), [
+    bulk_insert(session, Spend, [
         {"campaign_id": campaigns[r.campaign], "spent_on": r.spent_on, "amount_minor": r.amount_minor,
          "currency": r.currency, "note": r.note[:300], "source": r.source, "external_id": r.external_id}
         for r in fresh

@@ -131,17 +131,6 @@ def mark_contacted(session: Session, engagement_id: int, *, actor: Actor, at: da
     return item
 
 
-def answer_contact_engagements(session: Session, contact_id: int, *, actor: Actor, at: datetime | None = None) -> int:
-    """Mark every waiting engagement of a contact as answered (a personal reply reached them); returns how many."""
-    when = at or utcnow()
-    result = session.execute(
-        update(Engagement)
-        .where(Engagement.contact_id == contact_id, Engagement.answered_at.is_(None))
-        .values(answered_at=when, answered_by_user_id=actor.user_id)
-    )
-    return result.rowcount or 0
-
-
 def set_spam(session: Session, engagement_id: int, spam: bool, *, actor: Actor) -> Engagement:
     """A person's decision that an engagement is (or is not) spam; the rules never override it."""
     item = _engagement(session, engagement_id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -93,5 +92,3 @@ class BusinessHours:
             day += timedelta(days=1)
         return total
 
-
-Clock = Callable[[], datetime]

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, TypeVar
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, create_engine, event, func, inspect, select, text
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, create_engine, event, func, select, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
@@ -146,11 +146,6 @@ def check_connection(engine: Engine) -> None:
         ) from None
     except SQLAlchemyError as exc:
         raise SetupError(f"cannot use the database: {exc.__class__.__name__}: {exc}") from None
-
-
-def has_tables(engine: Engine) -> bool:
-    """True when the store holds an Accord schema of any version."""
-    return inspect(engine).has_table("alembic_version")
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
