@@ -32,6 +32,12 @@ def count(store: Store, model) -> int:
         return session.scalar(select(func.count()).select_from(model))
 
 
+def count_where(store: Store, model, *conditions) -> int:
+    """Rows in a table that meet the conditions."""
+    with store.transaction() as session:
+        return session.scalar(select(func.count()).select_from(model).where(*conditions))
+
+
 def rows(store: Store, statement) -> list[tuple]:
     """The rows a select returns, as tuples."""
     with store.transaction() as session:

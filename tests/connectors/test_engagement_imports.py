@@ -13,6 +13,7 @@ from accord.connectors.models import ImportRun
 from accord.contacts.models import Contact, Identity
 from accord.engagement.models import Engagement
 from accord.errors import Invalid
+from accord.kernel.clock import utcnow
 from accord.kernel.models import AuditEvent
 from accord.kernel.vocabulary import CHANNELS
 from import_support import count, rows, run
@@ -173,3 +174,19 @@ def test_a_mapping_that_does_not_suit_the_kind_is_one_error(store, tmp_path, cha
 
     assert caught.value.message == message
     assert count(store, ImportRun) == 0
+
+
+def test_a_time_field_may_default_to_the_import_time_for_rows_without_one(store, tmp_path):
+    path = tmp_path / "comments.csv"
+    path.write_text("id,handle,channel,when,text\n1,sipho,instagram,,Hello\n2,lerato,instagram,nonsense,Hi\n",
+                    encoding="utf-8")
+    mapping = MAPPING.replace('occurred_at = "when"', 'occurred_at = { column = "when", default = "import-time" }')
+    before = utcnow()
+
+    report = run(store, "engagements", path, mapping, tmp=tmp_path)
+
+    assert (report.rows_written, report.rows_rejected) == (1, 1)
+    assert rejects_of(tmp_path)[1][3:5] == [
+        "occurred_at", "'nonsense' is not a time in the format ISO 8601 (e.g. 2024-05-01T14:30:00)"]
+    ((external_id, occurred_at),) = rows(store, select(Engagement.external_id, Engagement.occurred_at))
+    assert external_id == "1" and before <= occurred_at <= utcnow()

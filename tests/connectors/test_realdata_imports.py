@@ -13,8 +13,10 @@ from sqlalchemy import func, select
 from accord.connectors.importing.presets import PRESETS
 from accord.contacts.models import Contact, Identity
 from accord.engagement.models import Engagement, Touch
+from accord.engagement.queries import waiting_count
+from accord.kernel.clock import utcnow
 from accord.pipeline.models import Deal, Order, OrderLine
-from import_support import count, rows, run
+from import_support import count, count_where, rows, run
 from stores import require_shared_data
 
 pytestmark = pytest.mark.realdata
@@ -95,20 +97,29 @@ def test_olist_leads_then_closed_deals(store, tmp_path):
     assert (count(store, Contact), count(store, Touch), count(store, Deal)) == (len(leads), len(leads), len(deals))
 
 
-def test_youtube_comments_every_dated_comment_once_one_contact_per_author(store, tmp_path):
+def test_youtube_comments_every_comment_once_one_contact_per_author_all_waiting_but_spam(store, tmp_path):
     folder = require_shared_data("youtube-spam-collection")
     files = sorted(folder.glob("Youtube0*.csv"))
     comments = [row for path in files for row in read_csv(path)]
-    dated = [row for row in comments if row["DATE"]]
+    undated = {row["COMMENT_ID"] for row in comments if not row["DATE"]}
+    before = utcnow()
 
     reports = [run(store, "engagements", path, PRESETS["youtube-comments"], tmp=tmp_path) for path in files]
 
     assert sum(r.rows_read for r in reports) == len(comments) == 1956
-    assert sum(r.rows_rejected for r in reports) == len(comments) - len(dated) == 245
-    assert count(store, Engagement) == len({row["COMMENT_ID"] for row in dated}) == 1710
-    assert count(store, Contact) == len({" ".join(row["AUTHOR"].split()).casefold() for row in dated})
+    assert sum(r.rows_rejected for r in reports) == 0
+    assert count(store, Engagement) == len({row["COMMENT_ID"] for row in comments}) == 1953
+    assert count(store, Contact) == len({" ".join(row["AUTHOR"].split()).casefold() for row in comments})
+    # Comments published without a date count from the moment of the import, so they wait like the rest.
+    stamped = rows(store, select(Engagement.occurred_at).where(Engagement.external_id.in_(undated)))
+    assert len(stamped) == len(undated) == 243  # 245 undated rows, two of them listed twice
+    assert all(before <= at <= utcnow() for (at,) in stamped)
+    with store.transaction() as session:
+        waiting = waiting_count(session)
+    assert waiting == count_where(store, Engagement, Engagement.is_spam.is_(False)) > 0
+    assert count_where(store, Engagement, Engagement.is_spam.is_(True)) > 0
 
     again = [run(store, "engagements", path, PRESETS["youtube-comments"], tmp=tmp_path) for path in files]
 
     assert sum(r.rows_written for r in again) == 0
-    assert count(store, Engagement) == 1710
+    assert count(store, Engagement) == 1953

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -16,7 +17,7 @@ from accord.kernel.audit import Actor
 from accord.kernel.vocabulary import CHANNELS
 
 from .mapping import Getter, Mapping, getter
-from .values import choice_checker
+from .values import choice_checker, timestamp_parser
 
 _CACHE_LIMIT = 100_000  # distinct raw identities remembered; bounded so memory stays flat
 
@@ -31,6 +32,11 @@ class Context:
     region: str
     tz: ZoneInfo
     currency: str | None
+    started_at: datetime
+
+    def timestamp(self, name: str) -> Callable[[str], datetime]:
+        """Text → UTC time for a time field, in its mapped format and the file's zone; default "import-time" is now."""
+        return timestamp_parser(name, self.fmt(name), self.tz, self.started_at)
 
     def get(self, name: str) -> Getter | None:
         """The getter for a mapped field, or None when the mapping leaves it out."""

@@ -12,7 +12,7 @@ from accord.errors import Invalid
 from accord.kernel.audit import Actor
 
 from .common import Context, ExternalIds, IdentityReader, Written
-from .values import MAX_TEXT, timestamp_parser
+from .values import MAX_TEXT
 
 _MAX_URL = 2000
 
@@ -30,7 +30,7 @@ class Engagements:
         source = ctx.mapping.source
         external_id = ExternalIds(ctx)
         occurred = ctx.require("occurred_at")
-        parse_time = timestamp_parser("occurred_at", ctx.fmt("occurred_at"), ctx.tz)
+        parse_time = ctx.timestamp("occurred_at")
         channel_of = ctx.channel_of()
         assert channel_of is not None
         kind_of = ctx.choice("kind", ENGAGEMENT_KINDS)

@@ -15,7 +15,7 @@ from accord.kernel.audit import Actor
 from .common import Context, ExternalIds, IdentityReader, Written
 from .orders import currency_of
 from .people import UTM_FIELDS
-from .values import date_parser, money_parser, text_within, timestamp_parser
+from .values import date_parser, money_parser, text_within
 
 
 class SpendRows:
@@ -71,7 +71,7 @@ class Touches:
         source = ctx.mapping.source
         external_id = ExternalIds(ctx)
         get_time = ctx.require("occurred_at")
-        parse_time = timestamp_parser("occurred_at", ctx.fmt("occurred_at"), ctx.tz)
+        parse_time = ctx.timestamp("occurred_at")
         channel_of = ctx.channel_of()
         assert channel_of is not None
         kind_of = ctx.choice("kind", TOUCH_KINDS)

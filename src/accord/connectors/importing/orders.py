@@ -12,7 +12,7 @@ from accord.kernel.audit import Actor
 from accord.pipeline.service import OrderLineIn, record_order_lines
 
 from .common import Context, IdentityReader, Written
-from .values import country_parser, currency_checker, money_parser, text_within, timestamp_parser, whole_number
+from .values import country_parser, currency_checker, money_parser, text_within, whole_number
 
 
 def refund_test(ctx: Context) -> tuple[Callable[[list[str]], bool], str]:
@@ -62,7 +62,7 @@ class Orders:
     def compile(self, ctx: Context) -> Callable[[list[str]], OrderLineIn]:
         source = ctx.mapping.source
         order_id = ctx.require("order_id")
-        parse_time = timestamp_parser("ordered_at", ctx.fmt("ordered_at"), ctx.tz)
+        parse_time = ctx.timestamp("ordered_at")
         ordered_at = ctx.require("ordered_at")
         get_quantity, get_price = ctx.require("quantity"), ctx.require("unit_price")
         get_cost, get_sku, get_description = ctx.get("unit_cost"), ctx.get("sku"), ctx.get("description")

@@ -131,7 +131,7 @@ class Leads:
         utm = [(name, ctx.get(name)) for name in (*UTM_FIELDS, "referrer")]
         stage_of = ctx.choice("stage", DEAL_STAGES)
         get_title, get_value, get_closed = ctx.get("title"), ctx.get("value"), ctx.get("closed_at")
-        parse_closed = timestamp_parser("closed_at", ctx.fmt("closed_at"), ctx.tz)
+        parse_closed = ctx.timestamp("closed_at")
         currency = currency_of(ctx, "leads with deals") if stage_of else None
         money = money_parser("value")
         details = [(name, getter(spec, ctx.header)) for name, spec in ctx.mapping.details.items()]

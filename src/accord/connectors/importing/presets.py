@@ -18,7 +18,8 @@ timezone = "UTC"
 
 [fields]
 external_id = "COMMENT_ID"
-occurred_at = "DATE"
+# Some published comments carry no date; they are still people to answer, so they count from the import.
+occurred_at = { column = "DATE", default = "import-time" }
 channel = { value = "youtube" }
 kind = { value = "comment" }
 text = "CONTENT"

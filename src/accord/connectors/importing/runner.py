@@ -123,7 +123,7 @@ def import_file(
     with RowStream(path, file_format) as stream:
         check_columns(mapping, stream.header)
         ctx = Context(mapping, stream.header, path.name, mapping.region or region,
-                      zone(mapping.timezone or tz_name, field="mapping"), mapping.currency)
+                      zone(mapping.timezone or tz_name, field="mapping"), mapping.currency, utcnow())
         to_record = kind.compile(ctx)
         size = batch_size or mapping.batch_size or kind.batch_size
         return _run(store, kind, path, stream, to_record, size, rejects=rejects, started_by=started_by,

@@ -27,10 +27,13 @@ def zone(name: str, *, field: str = "timezone") -> ZoneInfo:
         raise Invalid(field, f"'{name}' is not an IANA time zone") from None
 
 
-def timestamp_parser(field: str, fmt: str | None, tz: ZoneInfo) -> Callable[[str], datetime]:
+IMPORT_TIME = "import-time"  # a time field's `default` that stands for the moment the import started
+
+
+def timestamp_parser(field: str, fmt: str | None, tz: ZoneInfo, started_at: datetime | None = None) -> Callable[[str], datetime]:
     """Text → aware UTC datetime. fmt: None/'iso' (ISO 8601), 'epoch' or 'epoch_ms', or a strptime pattern.
 
-    Times without an offset are read in `tz`.
+    Times without an offset are read in `tz`; the text IMPORT_TIME (a mapping's `default`) is `started_at`.
     """
     utc = timezone.utc
     cache: dict[str, datetime] = {}
@@ -64,6 +67,8 @@ def timestamp_parser(field: str, fmt: str | None, tz: ZoneInfo) -> Callable[[str
     def parse(text: str) -> datetime:
         if not text:
             raise Invalid(field, "empty; a time is required")
+        if text == IMPORT_TIME and started_at is not None:
+            return started_at
         found = cache.get(text)
         if found is None:
             try:
