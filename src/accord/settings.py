@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     env: Literal["development", "production"] = "development"
     workspace: Path = Path("accord-data")
     database_url: str | None = None
+    warehouse_url: str | None = None
     secret_key: str = DEVELOPMENT_SECRET
     host: str = "127.0.0.1"
     port: int = 8000
@@ -35,13 +36,22 @@ class Settings(BaseSettings):
     webhook_tolerance_seconds: int = 300
     # Sites (scheme://host[:port]) allowed to send the website tracker's events; empty = this app's own origin.
     tracker_origins: list[str] = []
+    # Outbound email. Without a host, email is recorded but cannot be sent.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "Accord <accord@localhost>"
+    # Where people reach this installation, for links in emails (unsubscribe).
+    public_url: str = "http://127.0.0.1:8000"
 
     @field_validator("database_url")
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
         return value or None
 
-    @field_validator("meta_verify_token", "meta_app_secret")
+    @field_validator("meta_verify_token", "meta_app_secret", "smtp_host", "smtp_username", "smtp_password")
     @classmethod
     def _blank_meta_is_unset(cls, value: str | None) -> str | None:
         return value or None

@@ -220,12 +220,14 @@ def correct_lifecycle(session: Session, contact_id: int, stage: str, *, reason: 
 
 
 def live_contact(session: Session, contact_id: int) -> Contact:
-    """A contact that exists and has not been merged into another, or NotFound/Conflict."""
+    """A contact that exists, has not been merged into another and was not erased, or NotFound/Conflict."""
     contact = session.get(Contact, contact_id)
     if contact is None:
         raise NotFound(f"no contact {contact_id}")
     if contact.merged_into_id is not None:
         raise Conflict(f"contact {contact_id} was merged into contact {contact.merged_into_id}")
+    if contact.erased_at is not None:
+        raise Conflict(f"contact {contact_id} was erased on {contact.erased_at:%Y-%m-%d} at their request")
     return contact
 
 
