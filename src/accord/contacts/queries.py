@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from rapidfuzz import fuzz
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, not_, or_, select
 from sqlalchemy.orm import Session
 
+from accord.consent.models import Consent
 from accord.contacts.models import Contact, ContactMerge, Identity, Organisation
 from accord.engagement.models import Engagement
 from accord.errors import NotFound
@@ -17,6 +18,7 @@ from accord.kernel.vocabulary import LIFECYCLE_STAGES
 
 
 _LIVE = Contact.merged_into_id.is_(None)
+_WAITING = (Engagement.answered_at.is_(None), not_(Engagement.is_spam))
 
 
 def count_by_stage(session: Session) -> dict[str, int]:
@@ -91,6 +93,8 @@ class ContactDetail:
     timeline: list[TimelineEntry]
     merges: list[ContactMerge]
     suggestions: list[MergeSuggestion]
+    consents: list[Consent] = field(default_factory=list)
+    waiting: list[Engagement] = field(default_factory=list)
 
 
 def contact_timeline(session: Session, contact_id: int, *, limit: int = 200) -> list[TimelineEntry]:
@@ -144,4 +148,9 @@ def contact_detail(session: Session, contact_id: int) -> ContactDetail:
         .order_by(ContactMerge.merged_at.desc())
     ))
     suggestions = merge_suggestions(session, contact) if contact.merged_into_id is None else []
-    return ContactDetail(contact, organisation, identities, contact_timeline(session, contact_id), merges, suggestions)
+    consents = list(session.scalars(select(Consent).where(Consent.contact_id == contact_id)
+                                    .order_by(Consent.withdrawn_at.is_not(None), Consent.granted_at.desc())))
+    waiting = list(session.scalars(select(Engagement).where(Engagement.contact_id == contact_id, *_WAITING)
+                                   .order_by(Engagement.occurred_at)))
+    return ContactDetail(contact, organisation, identities, contact_timeline(session, contact_id), merges, suggestions,
+                         consents, waiting)
