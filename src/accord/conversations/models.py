@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from accord.kernel.db import BigId, Base, IdPK, UTCDateTime
@@ -98,3 +98,19 @@ class Insight(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by_user_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("app_user.id", ondelete="SET NULL"))
+
+
+class SlaTarget(Base):
+    """How fast queries on a channel must be answered and resolved, in business minutes."""
+
+    __tablename__ = "sla_target"
+    __table_args__ = (
+        one_of("channel", CHANNELS),
+        CheckConstraint("first_response_minutes > 0", name="response_positive"),
+        CheckConstraint("resolution_minutes IS NULL OR resolution_minutes >= first_response_minutes",
+                        name="resolution_after_response"),
+    )
+
+    channel: Mapped[str] = mapped_column(String(20), primary_key=True)
+    first_response_minutes: Mapped[int] = mapped_column(Integer)
+    resolution_minutes: Mapped[int | None] = mapped_column(Integer)

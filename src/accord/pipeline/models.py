@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from accord.kernel.db import BigId, Base, IdPK, UTCDateTime
@@ -12,6 +12,9 @@ from accord.kernel.vocabulary import CHANNELS, one_of
 
 DEAL_STAGES = ("new", "qualified", "proof", "proposal", "closing", "won", "lost", "nurture")
 OPEN_DEAL_STAGES = ("new", "qualified", "proof", "proposal", "closing")
+LOST_REASONS = ("price", "timing", "no_budget", "chose_competitor", "no_response", "not_a_fit", "other")
+PROOF_KINDS = ("demo", "trial", "sample", "testimonial", "case_study")
+PERMISSION_ANSWERS = ("pending", "granted", "declined")
 
 
 class Offer(Base):
@@ -62,6 +65,10 @@ class Deal(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Optimistic concurrency: every change bumps it, and a change made from a stale copy is refused.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class DealOffer(Base):
@@ -138,3 +145,46 @@ class OrderLine(Base):
     quantity: Mapped[int] = mapped_column(Integer)
     unit_price_minor: Mapped[int] = mapped_column(BigInteger)
     unit_cost_minor: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class Proof(Base):
+    """Evidence that an offer does what it says: a demo, trial or sample delivered, or a testimonial or case."""
+
+    __tablename__ = "proof"
+    __table_args__ = (
+        one_of("kind", PROOF_KINDS),
+        CheckConstraint("deal_id IS NOT NULL OR offer_id IS NOT NULL", name="about_a_deal_or_offer"),
+        Index("ix_proof_deal", "deal_id"),
+        Index("ix_proof_offer", "offer_id"),
+    )
+
+    id: Mapped[IdPK]
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(200))
+    deal_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("deal.id", ondelete="CASCADE"))
+    offer_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("offer.id", ondelete="RESTRICT"))
+    contact_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("contact.id", ondelete="SET NULL"))
+    delivered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_user_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("app_user.id", ondelete="SET NULL"))
+
+
+class Qualification(Base):
+    """The answer to "budget to buy now?": yes opens a deal; no asks permission to stay in touch."""
+
+    __tablename__ = "qualification"
+    __table_args__ = (
+        one_of("permission_answer", PERMISSION_ANSWERS),
+        Index("ix_qualification_contact", "contact_id", "asked_at"),
+    )
+
+    id: Mapped[IdPK]
+    contact_id: Mapped[int] = mapped_column(BigId, ForeignKey("contact.id", ondelete="CASCADE"))
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    budget_now: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    deal_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("deal.id", ondelete="SET NULL"))
+    purposes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    permission_answer: Mapped[str | None] = mapped_column(String(10))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    asked_by_user_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("app_user.id", ondelete="SET NULL"))
