@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from accord.contacts.models import Contact
+from accord.errors import NotFound
 from accord.kernel.clock import month_bounds
-from accord.pipeline.models import OPEN_DEAL_STAGES, Deal, Order, OrderLine
+from accord.pipeline.models import OPEN_DEAL_STAGES, Deal, DealOffer, DealStageChange, Offer, Order, OrderLine, Proof
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class BoardDeal:
     value_minor: int
     currency: str
     expected_close_on: object
+    version: int
 
 
 def board(session: Session, *, per_stage: int = 25) -> dict[str, tuple[int, list[BoardDeal]]]:
@@ -72,7 +74,7 @@ def board(session: Session, *, per_stage: int = 25) -> dict[str, tuple[int, list
             .limit(per_stage)
         ).all()
         cards = [
-            BoardDeal(d.id, d.title, d.contact_id, name, d.value_minor, d.currency, d.expected_close_on)
+            BoardDeal(d.id, d.title, d.contact_id, name, d.value_minor, d.currency, d.expected_close_on, d.version)
             for d, name in rows
         ]
         result[stage] = (counts.get(stage, 0), cards)
@@ -97,3 +99,51 @@ def revenue_by_month(session: Session, *, months: int, now: datetime, tz) -> lis
         result.append(MonthRevenue(label, start, revenue_between(session, start, end)))
         start, end = month_bounds(start - timedelta(seconds=1), tz)
     return list(reversed(result))
+
+
+@dataclass(frozen=True)
+class DealLine:
+    """An offer on a deal."""
+
+    offer_id: int
+    sku: str
+    name: str
+    quantity: int
+    unit_price_minor: int
+
+
+@dataclass(frozen=True)
+class DealDetail:
+    """Everything the deal page shows: the deal, its person, offers, proof, stage history and order."""
+
+    deal: Deal
+    contact_name: str
+    lines: list[DealLine]
+    proof: list[Proof]
+    history: list[DealStageChange]
+    order_id: int | None
+
+
+def deal_detail(session: Session, deal_id: int) -> DealDetail:
+    """One deal with what the page needs; NotFound if absent."""
+    deal = session.get(Deal, deal_id)
+    if deal is None:
+        raise NotFound(f"no deal {deal_id}")
+    lines = [DealLine(offer.id, offer.sku, offer.name, line.quantity, line.unit_price_minor)
+             for line, offer in session.execute(select(DealOffer, Offer).join(Offer, Offer.id == DealOffer.offer_id)
+                                                .where(DealOffer.deal_id == deal_id).order_by(Offer.id))]
+    proof = list(session.scalars(select(Proof).where(Proof.deal_id == deal_id).order_by(Proof.delivered_at)))
+    history = list(session.scalars(select(DealStageChange).where(DealStageChange.deal_id == deal_id)
+                                   .order_by(DealStageChange.changed_at, DealStageChange.id)))
+    order_id = session.scalar(select(Order.id).where(Order.deal_id == deal_id).limit(1))
+    return DealDetail(deal, session.get(Contact, deal.contact_id).display_name, lines, proof, history, order_id)
+
+
+def deals_of(session: Session, contact_id: int) -> list[Deal]:
+    """A contact's deals, newest first."""
+    return list(session.scalars(select(Deal).where(Deal.contact_id == contact_id).order_by(Deal.created_at.desc())))
+
+
+def active_offers(session: Session) -> list[Offer]:
+    """Offers that can go on a deal, by name."""
+    return list(session.scalars(select(Offer).where(Offer.active.is_(True)).order_by(Offer.name)))
