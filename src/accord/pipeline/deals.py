@@ -281,6 +281,8 @@ def add_proof(session: Session, *, kind: str, title: str, actor: Actor, deal_id:
         contact_id = contact_id or deal.contact_id
     if offer_id is not None and session.get(Offer, offer_id) is None:
         raise Invalid("offer_id", f"no offer {offer_id}")
+    if contact_id is not None:
+        live_contact(session, contact_id)
     if deal is None and offer_id is None:
         raise Invalid("deal_id", "proof is about a deal or an offer; give one")
     when = delivered_at or utcnow()

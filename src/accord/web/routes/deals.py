@@ -78,6 +78,15 @@ def lose(session: DbSession, deal_id: int, version: Version, reason: Annotated[s
     return _back(deal_id)
 
 
+@router.post("/contacts/{contact_id}/proof")
+def contact_proof(session: DbSession, contact_id: int, kind: Annotated[str, Form()], title: Annotated[str, Form()],
+                  offer_id: Annotated[str, Form()], user: User = page_user(*EDITORS)) -> Response:
+    """Record a demo, trial or sample delivered to a person before any deal (proof of an offer)."""
+    deals.add_proof(session, kind=kind, title=title, offer_id=_number("offer_id", offer_id), contact_id=contact_id,
+                    actor=Actor.user(user))
+    return RedirectResponse(f"/contacts/{contact_id}#qualify", status_code=303)
+
+
 @router.post("/contacts/{contact_id}/qualify")
 def qualify(
     session: DbSession, contact_id: int, budget_now: Annotated[str, Form()], reason: Annotated[str, Form()] = "",
