@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
@@ -124,11 +125,27 @@ def test_one_person_walks_the_whole_loop(browser, shop, screenshot_dir):
         assert [tuple(line) for line in lines] == [(1, 240_000, 130_000)]
         assert session.get(Contact, zanele).lifecycle_stage == "customer"
 
+    # 7. The 7-day check-in is planned for the salesperson.
     page.get_by_role("link", name="Zanele M").click()
+    check_in = (datetime.now(ZoneInfo("Africa/Johannesburg")) + timedelta(days=7)).strftime("%d %b %Y")
+    expect(page.locator("#tasks")).to_contain_text(f"Check-in after purchase due {check_in}")
+    expect(page.locator("#tasks")).to_contain_text("Care call")
+
+    # 8. She brings a friend: a referral, and she becomes an ambassador.
+    tasks = page.locator("#tasks")
+    tasks.get_by_text("They brought someone").click()
+    tasks.get_by_label("Contact number of the person they brought").fill(str(bongi))
+    tasks.get_by_role("button", name="Record referral").click()
+    expect(page.locator("#referrals")).to_contain_text("Brought Bongi Dube")
+    expect(page.locator("h1 .stage")).to_have_text("ambassador")
+
     page.screenshot(path=screenshot_dir / "customer-loop.png", full_page=True)
     timeline = page.locator("#timeline")
     for step in ("comment on instagram", "Wrote on instagram", "Budget to buy now: no", "Gave permission for education",
                  "Trial: Free tasting box", "Deal 'Birthday party for 30' opened at qualified", "Close plan for",
-                 "qualified → won", "Order from deal", "Became customer"):
+                 "qualified → won", "Order from deal", "Became customer", "Check-in after purchase",
+                 "Became ambassador"):
         expect(timeline).to_contain_text(step)
+    with store.transaction() as session:
+        assert session.get(Contact, zanele).lifecycle_stage == "ambassador"
     page.close()

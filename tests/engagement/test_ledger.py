@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from accord.contacts.identity import email_key, handle_key
-from accord.contacts.models import Contact
+from accord.contacts.models import Contact, Identity
 from accord.engagement.models import Engagement, Touch
 from accord.engagement.queries import waiting_by_channel, waiting_count, waiting_list
 from accord.engagement.service import (
@@ -130,3 +130,25 @@ def test_anonymous_visits_join_the_journey_once_the_visitor_is_known(session):
         select(Touch.external_id).where(Touch.contact_id == form.contact_id).order_by(Touch.occurred_at)
     ).all()
     assert journey == ["v1", "v2"]
+
+
+def test_a_customer_who_leaves_a_review_becomes_an_ambassador_and_a_stranger_does_not(session):
+    from accord.kernel.workspace import ensure_workspace
+    from factories import T0, contact, order
+
+    ensure_workspace(session, name="Review Kitchen")
+    buyer = contact(session, name="Naledi", stage="customer")
+    order(session, buyer, at=T0, lines=[(1, 10_000)])
+    session.add(Identity(contact_id=buyer.id, kind="handle", channel="facebook", value="naledi.d", created_at=T0))
+    session.flush()
+    records = [
+        EngagementRecord("fb", "r1", "facebook", "review", T0, (handle_key("facebook", "naledi.d", "ZA"),), "Naledi",
+                         "Best catering in Soweto, five stars"),
+        EngagementRecord("fb", "r2", "facebook", "review", T0, (handle_key("facebook", "newbie", "ZA"),), "Newbie",
+                         "Looks tasty"),
+    ]
+
+    record_engagements(session, records, actor=Actor("test"))
+
+    stages = dict(session.execute(select(Contact.display_name, Contact.lifecycle_stage)).all())
+    assert (stages["Naledi"], stages["Newbie"]) == ("ambassador", "engager")

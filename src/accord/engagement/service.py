@@ -19,6 +19,7 @@ from accord.errors import Conflict, NotFound
 from accord.kernel.audit import Actor, record
 from accord.kernel.clock import utcnow
 from accord.kernel.db import allocate_ids, bulk_insert, known_ids
+from accord.nurture.service import promote_reviewer
 
 
 
@@ -94,6 +95,9 @@ def record_engagements(session: Session, records: Sequence[EngagementRecord], *,
     created = set(resolution.created)
     engaged = {row["contact_id"] for row in rows if row["kind"] != "follow" and not row["is_spam"]}
     advance_lifecycle(session, sorted(engaged - created), "engager", actor=actor, reason="engaged")
+    # A customer who leaves a review speaks for the business: an ambassador.
+    for reviewer in sorted({row["contact_id"] for row in rows if row["kind"] == "review" and not row["is_spam"]}):
+        promote_reviewer(session, reviewer, actor=actor)
 
     all_ids = {**known, **new_ids}
     return LedgerOutcome(

@@ -21,6 +21,7 @@ from accord.kernel.audit import Actor, record
 from accord.kernel.clock import utcnow
 from accord.kernel.money import check_currency
 from accord.kernel.vocabulary import CHANNELS
+from accord.nurture.service import AFTER_PURCHASE, start_cadence
 from accord.pipeline.models import (
     LOST_REASONS, OPEN_DEAL_STAGES, PROOF_KINDS, Deal, DealOffer, DealStageChange, Offer, Order, OrderLine, Proof,
     Qualification,
@@ -299,7 +300,10 @@ def add_proof(session: Session, *, kind: str, title: str, actor: Actor, deal_id:
 
 def win_deal(session: Session, deal_id: int, *, expected_version: int, actor: Actor, channel: str | None = None,
              location: str | None = None, at: datetime | None = None) -> Order:
-    """Close as won: an order whose lines keep the price agreed and the offers' unit cost at this moment."""
+    """Close as won: an order whose lines keep the price agreed and the offers' unit cost at this moment.
+
+    The "After purchase" cadence starts for the deal's owner (a 7-day check-in, a 30-day care call).
+    """
     when = at or utcnow()
     deal = _deal(session, deal_id, expected_version)
     if deal.stage == "won":
@@ -328,6 +332,11 @@ def win_deal(session: Session, deal_id: int, *, expected_version: int, actor: Ac
     record(session, actor=actor, entity="order", entity_id=order.id, contact_id=deal.contact_id, action="created",
            summary=f"Order from deal '{deal.title}'", after={"deal_id": deal.id, "lines": len(lines)}, at=when)
     advance_lifecycle(session, [deal.contact_id], "customer", actor=actor, at=when, reason="a deal was won")
+    # Nurture starts at the sale: the check-in and care call go to whoever owns the deal (or closed it).
+    follow_up_by = deal.owner_user_id or actor.user_id
+    if follow_up_by is not None:
+        start_cadence(session, AFTER_PURCHASE, deal.contact_id, start_at=when, assigned_user_id=follow_up_by,
+                      deal_id=deal.id, actor=actor)
     return order
 
 

@@ -16,6 +16,9 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 NAVIGATION = [
     ("Dashboard", "/"),
     ("Inbox", "/inbox"),
+    ("Tasks", "/tasks"),
+    ("Queries", "/queries"),
+    ("Insights", "/insights"),
     ("Contacts", "/contacts"),
     ("Pipeline", "/pipeline"),
     ("Campaigns", "/campaigns"),
