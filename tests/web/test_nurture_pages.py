@@ -13,16 +13,12 @@ from typer.testing import CliRunner
 
 from accord.accounts import service as accounts
 from accord.accounts.schemas import UserIn
-from accord.api import nurture as nurture_api
-from accord.api import router as api_router
 from accord.cli.nurture import tasks_command
 from accord.contacts.models import Contact
 from accord.errors import Invalid
 from accord.kernel.audit import SYSTEM, Actor
 from accord.nurture import service
 from accord.nurture.models import Referral, Task
-from accord.web import app as web_app
-from accord.web.routes import nurture as nurture_pages
 from factories import contact, order
 from web.conftest import PASSWORD, ROLE_EMAILS, LiveApp
 
@@ -32,18 +28,9 @@ ACTOR = Actor("test")
 
 
 @pytest.fixture(scope="module")
-def site(request, backend) -> LiveApp:
-    """The running app with the nurture pages and API.
-
-    Until web/app.py and api/router.py list the nurture routers, they are added for the app this module starts;
-    once listed, nothing is added.
-    """
-    with pytest.MonkeyPatch.context() as patch:
-        if nurture_pages.router not in web_app.PAGE_ROUTERS:
-            patch.setattr(web_app, "PAGE_ROUTERS", (*web_app.PAGE_ROUTERS, nurture_pages.router))
-        if nurture_api.router not in api_router.DOMAIN_ROUTERS:
-            patch.setattr(api_router, "DOMAIN_ROUTERS", (*api_router.DOMAIN_ROUTERS, nurture_api.router))
-        return request.getfixturevalue("live")
+def site(live) -> LiveApp:
+    """The running app (its nurture pages and API are registered like every other area's)."""
+    return live
 
 
 def user_id(site: LiveApp, role: str) -> int:
