@@ -15,6 +15,7 @@ from accord.connectors.importing.mapping import Mapping, load_mapping
 from accord.connectors.importing.presets import load_preset, preset_names
 from accord.connectors.importing.runner import Rejects, RunReport, import_file
 from accord.errors import Invalid
+from accord.cli.warehouse import sync_after_change
 from accord.kernel.store import Store
 
 import_app = typer.Typer(
@@ -65,6 +66,7 @@ def run_imports(ctx: typer.Context, kind: str, files: list[Path], mapping: Path 
     shared = Rejects(rejects) if rejects is not None else None
     who = f"cli:{getpass.getuser()}"
     reports: list[RunReport] = []
+    synced = ""
     try:
         with _progress() as bar:
             for path in files:
@@ -80,6 +82,8 @@ def run_imports(ctx: typer.Context, kind: str, files: list[Path], mapping: Path 
                 finally:
                     if shared is None:
                         own.close()
+        if any(r.rows_written for r in reports):
+            synced = sync_after_change(settings, store)  # the reviews read the warehouse: keep it current
     finally:
         if shared is not None:
             shared.close()
@@ -89,6 +93,8 @@ def run_imports(ctx: typer.Context, kind: str, files: list[Path], mapping: Path 
     places = list(dict.fromkeys(str(r.rejects_path) for r in reports if r.rejects_path is not None))
     for place in places:
         out.print(f"Rejected rows are in {escape(place)}")
+    if synced:
+        out.print(escape(synced))
 
 
 def _command(kind: str, summary: str):
