@@ -37,6 +37,23 @@ def _table(report: "SyncReport") -> Table:
     return table
 
 
+def sync_after_change(settings, store: Store) -> str:
+    """Bring the warehouse up to date after a change (an import); one line saying what happened."""
+    from accord.errors import AccordError
+    from accord.warehouse import connect, sync
+
+    try:
+        warehouse = connect(settings)
+        try:
+            result = sync(store, warehouse)
+            return (f"The warehouse the reviews read is up to date: {result.written:,} rows copied into "
+                    f"{len(result.changed)} tables.")
+        finally:
+            warehouse.disconnect()
+    except AccordError as exc:
+        return f"The warehouse was not updated ({exc.message}); run `accord sync` when it is reachable."
+
+
 def sync_command(
     ctx: typer.Context,
     full: Annotated[bool, typer.Option("--full", help="Copy every table afresh instead of only what changed.")] = False,
