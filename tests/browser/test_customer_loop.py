@@ -110,6 +110,16 @@ def test_one_person_walks_the_whole_loop(browser, shop, screenshot_dir):
     qualify.get_by_label("Expected to close").fill(close_on)
     qualify.get_by_role("button", name="Open the deal").click()
     expect(page.locator("#deal-stage")).to_have_text("qualified")
+    deal_url = page.url
+
+    # On the board, the deal is dragged from qualified to proposal.
+    page.goto(f"{url}/pipeline")
+    card = page.locator(".deal", has_text="Birthday party for 30")
+    card.drag_to(page.locator('.cards-in-stage[data-stage="proposal"]'))
+    expect(page.locator("#board-message")).to_have_text("Birthday party for 30 moved to proposal.")
+    expect(page.locator('.cards-in-stage[data-stage="proposal"] .deal')).to_have_count(1)
+    page.goto(deal_url)
+    expect(page.locator("#deal-stage")).to_have_text("proposal")
     page.get_by_label("Where").fill("the shop in Soweto")
     page.get_by_label("How").fill("card")
     page.get_by_label("By", exact=True).fill(close_on)
@@ -125,8 +135,9 @@ def test_one_person_walks_the_whole_loop(browser, shop, screenshot_dir):
         assert [tuple(line) for line in lines] == [(1, 240_000, 130_000)]
         assert session.get(Contact, zanele).lifecycle_stage == "customer"
 
-    # 7. The 7-day check-in is planned for the salesperson.
+    # 7. The 7-day check-in is planned for the salesperson; the order is on her page.
     page.get_by_role("link", name="Zanele M").click()
+    expect(page.locator("#orders")).to_contain_text("R2\u00a0400,00 on other, 1 line")
     check_in = (datetime.now(ZoneInfo("Africa/Johannesburg")) + timedelta(days=7)).strftime("%d %b %Y")
     expect(page.locator("#tasks")).to_contain_text(f"Check-in after purchase due {check_in}")
     expect(page.locator("#tasks")).to_contain_text("Care call")
@@ -142,8 +153,8 @@ def test_one_person_walks_the_whole_loop(browser, shop, screenshot_dir):
     page.screenshot(path=screenshot_dir / "customer-loop.png", full_page=True)
     timeline = page.locator("#timeline")
     for step in ("comment on instagram", "Wrote on instagram", "Budget to buy now: no", "Gave permission for education",
-                 "Trial: Free tasting box", "Deal 'Birthday party for 30' opened at qualified", "Close plan for",
-                 "qualified → won", "Order from deal", "Became customer", "Check-in after purchase",
+                 "Trial: Free tasting box", "Deal 'Birthday party for 30' opened at qualified",
+                 "qualified → proposal", "Close plan for", "proposal → won", "Order from deal", "Became customer", "Check-in after purchase",
                  "Became ambassador"):
         expect(timeline).to_contain_text(step)
     with store.transaction() as session:

@@ -80,17 +80,3 @@ def test_login_and_dashboard_numbers(browser, app_url, screenshot_dir):
     expect(page.get_by_role("heading", name=re.compile("Lerato Dlamini"))).to_be_visible()
     expect(page.get_by_text("lerato@example.com")).to_be_visible()
     page.close()
-
-
-def test_reviews_chart_renders_from_vendored_vega(browser, app_url, screenshot_dir):
-    url, _ = app_url
-    page = browser.new_page()
-    page.goto(f"{url}/login")
-    page.get_by_label("Email").fill("owner@bakery.example")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_role("link", name="Reviews").click()
-    expect(page.locator("#revenue-chart svg")).to_have_count(1)
-    expect(page.locator("#revenue-table tbody tr")).to_have_count(13)
-    page.screenshot(path=screenshot_dir / "reviews.png", full_page=True)
-    page.close()

@@ -118,3 +118,19 @@ def test_a_message_needs_a_purpose_unless_it_answers_something(session):
     with pytest.raises(Invalid) as bad:
         send_message(session, Outgoing(naledi.id, "whatsapp", "Hello"), actor=ACTOR)
     assert bad.value.field == "purpose"
+
+
+def test_replying_to_an_erased_contact_is_refused_and_says_why(session):
+    from accord.contacts.privacy import erase_person
+    from accord.errors import Conflict
+
+    naledi = contact(session, name="Naledi")
+    asked = engagement(session, naledi)
+    erase_person(session, naledi.id, actor=ACTOR, reason="asked by email")
+
+    with pytest.raises(Conflict) as refused:
+        send_message(session, Outgoing(naledi.id, "instagram", "Hello again", answering_engagement_id=asked.id),
+                     actor=ACTOR)
+    assert refused.value.message.startswith(f"contact {naledi.id} was erased on ")
+    assert refused.value.message.endswith(" at their request")
+    assert messages(session) == 0

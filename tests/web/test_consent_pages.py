@@ -140,6 +140,7 @@ def test_the_api_grants_refuses_sends_withdraws_and_lets_only_owners_export(mail
     before = len(inbox)
     with app.store.transaction() as session:
         musa = contact(session, name="Musa Khumalo", email="musa@example.com").id
+        lindiwe = contact(session, name="Lindiwe", email="lindiwe@example.com").id
     sales = {"Authorization": f"Bearer {api_token(app, 'sales')}"}
     owner = {"Authorization": f"Bearer {api_token(app, 'owner')}"}
     with app.client() as api:
@@ -151,6 +152,10 @@ def test_the_api_grants_refuses_sends_withdraws_and_lets_only_owners_export(mail
             "purpose": "trial", "channel": "telegraph", "evidence_source": "API form", "evidence_text": "Yes"})
         sent = api.post(f"/api/v1/contacts/{musa}/messages", headers=sales,
                         json={"channel": "email", "purpose": "trial", "subject": "Trial", "body": "Hi {{ first_name }}"})
+        bulk_refused = api.post("/api/v1/contacts/messages/bulk", headers=sales, json={
+            "contact_ids": [musa, lindiwe], "channel": "email", "purpose": "trial", "body": "Trial week!"})
+        bulk_sent = api.post("/api/v1/contacts/messages/bulk", headers=sales, json={
+            "contact_ids": [musa], "channel": "email", "purpose": "trial", "subject": "Trial", "body": "Trial week!"})
         withdrawn = api.post(f"/api/v1/contacts/{musa}/consents/withdraw", headers=sales, json={"purpose": "trial"})
         listed = api.get(f"/api/v1/contacts/{musa}/consents", headers=sales).json()
         not_owner = api.get(f"/api/v1/contacts/{musa}/export", headers=sales)
@@ -161,8 +166,11 @@ def test_the_api_grants_refuses_sends_withdraws_and_lets_only_owners_export(mail
     assert granted.status_code == 201 and granted.json()["evidence_text"] == "Yes to a trial"
     assert bad.status_code == 422 and bad.json()["detail"].startswith("channel: 'telegraph' is not one of ")
     assert sent.status_code == 201 and (sent.json()["legal_basis"], sent.json()["body"]) == ("consent", "Hi Musa")
-    assert [m["To"] for m in inbox[before:]] == ["musa@example.com"]
+    assert bulk_refused.status_code == 403 and bulk_refused.json()["detail"] == (
+        f"1 of 2 contacts have not given permission for this message; nothing was sent (contacts {lindiwe})")
+    assert bulk_sent.status_code == 201 and [m["legal_basis"] for m in bulk_sent.json()] == ["consent"]
+    assert [m["To"] for m in inbox[before:]] == ["musa@example.com", "musa@example.com"]
     assert [w["id"] for w in withdrawn.json()] == [granted.json()["id"]]
     assert [(c["purpose"], c["withdrawn_at"] is not None) for c in listed] == [("trial", True)]
     assert not_owner.status_code == 403
-    assert exported.status_code == 200 and [m["body"] for m in exported.json()["messages"]] == ["Hi Musa"]
+    assert exported.status_code == 200 and [m["body"] for m in exported.json()["messages"]] == ["Hi Musa", "Trial week!"]

@@ -14,8 +14,8 @@ from accord.consent.models import Consent
 from accord.consent.schemas import ConsentIn, ConsentOut, WithdrawIn
 from accord.contacts.privacy import erase_person, export_person
 from accord.contacts.service import live_contact
-from accord.conversations.schemas import MessageIn, MessageOut
-from accord.conversations.service import Outgoing, send_message
+from accord.conversations.schemas import BulkMessageIn, MessageIn, MessageOut
+from accord.conversations.service import Outgoing, send_bulk, send_message
 from accord.kernel.audit import Actor
 from accord.web.security import EDITORS, EVERYONE, DbSession, api_user, store_of
 
@@ -51,6 +51,16 @@ def message(request: Request, session: DbSession, contact_id: int, data: Message
                     answering_engagement_id=data.answering_engagement_id, answering_query_id=data.answering_query_id)
     return send_message(session, item, actor=Actor.user(user), mailer=Mailer(settings), secret=settings.secret_key,
                         public_url=settings.public_url)
+
+
+@router.post("/messages/bulk", response_model=list[MessageOut], status_code=201)
+def bulk(request: Request, session: DbSession, data: BulkMessageIn, user: User = api_user(*EDITORS)):
+    """Send one message to many; 403 naming who has not given permission, and then nothing is sent."""
+    settings = store_of(request).settings
+    items = [Outgoing(contact_id, data.channel, data.body, subject=data.subject, purpose=data.purpose)
+             for contact_id in data.contact_ids]
+    return send_bulk(session, items, actor=Actor.user(user), mailer=Mailer(settings), secret=settings.secret_key,
+                     public_url=settings.public_url)
 
 
 @router.get("/{contact_id}/export")

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from accord.api import contacts, inbox, overview
+from accord.api import consent, contacts, deals, inbox, nurture, overview, queries, reviews
 
 API_PREFIX = "/api/v1"
 PROBLEM = {"description": "Problem details (RFC 9457)", "content": {"application/problem+json": {}}}
 
 # Each domain's API router; a new capability appends its own here.
-DOMAIN_ROUTERS: tuple[APIRouter, ...] = (overview.router, contacts.router, inbox.router)
+DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
+    overview.router, contacts.router, inbox.router, reviews.router, consent.router, deals.router,
+    nurture.router, queries.router,
+)
 
 
 def make_api_router() -> APIRouter:

@@ -15,6 +15,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from accord.accounts import service as accounts
 from accord.accounts.schemas import UserIn
 from accord.cli.imports import import_app
+from accord.cli.nurture import tasks_command
+from accord.cli.reviews import reviews_app
+from accord.cli.warehouse import sync_command
 from accord.errors import Invalid, NotFound, SetupError
 from accord.kernel import migrate
 from accord.kernel.audit import SYSTEM
@@ -33,6 +36,9 @@ user_app = typer.Typer(help="People who sign in.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(import_app, name="import")
+app.add_typer(reviews_app)  # `accord review` and `accord report`
+app.command("sync")(sync_command)
+app.command("tasks")(tasks_command)
 out = Console(highlight=False, soft_wrap=True)
 
 DEMO_OWNER_EMAIL = "owner@kasikitchen.co.za"

@@ -20,6 +20,18 @@ class MessageIn(BaseModel):
     answering_query_id: int | None = None
 
 
+class BulkMessageIn(BaseModel):
+    """One message, personalised for each contact, sent only if every one of them gave permission."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    contact_ids: list[int]
+    channel: str
+    purpose: str
+    body: str
+    subject: str | None = None
+
+
 class MessageOut(BaseModel):
     """A message as stored, with the legal basis it was sent on."""
 

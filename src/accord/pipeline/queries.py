@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from accord.contacts.models import Contact
 from accord.errors import NotFound
-from accord.kernel.clock import month_bounds
 from accord.pipeline.models import OPEN_DEAL_STAGES, Deal, DealOffer, DealStageChange, Offer, Order, OrderLine, Proof
 
 
@@ -82,26 +81,6 @@ def board(session: Session, *, per_stage: int = 25) -> dict[str, tuple[int, list
 
 
 @dataclass(frozen=True)
-class MonthRevenue:
-    """Net revenue of one local calendar month, per currency (minor units)."""
-
-    label: str
-    start: datetime
-    by_currency: dict[str, int]
-
-
-def revenue_by_month(session: Session, *, months: int, now: datetime, tz) -> list[MonthRevenue]:
-    """The last `months` local calendar months up to and including the current one, oldest first."""
-    result: list[MonthRevenue] = []
-    start, end = month_bounds(now, tz)
-    for _ in range(months):
-        label = start.astimezone(tz).strftime("%b %Y")
-        result.append(MonthRevenue(label, start, revenue_between(session, start, end)))
-        start, end = month_bounds(start - timedelta(seconds=1), tz)
-    return list(reversed(result))
-
-
-@dataclass(frozen=True)
 class DealLine:
     """An offer on a deal."""
 
@@ -147,3 +126,29 @@ def deals_of(session: Session, contact_id: int) -> list[Deal]:
 def active_offers(session: Session) -> list[Offer]:
     """Offers that can go on a deal, by name."""
     return list(session.scalars(select(Offer).where(Offer.active.is_(True)).order_by(Offer.name)))
+
+
+@dataclass(frozen=True)
+class ContactOrder:
+    """One of a contact's orders with its net total (refund lines netted)."""
+
+    id: int
+    ordered_at: datetime
+    channel: str
+    currency: str
+    net_minor: int
+    lines: int
+    deal_id: int | None
+
+
+def orders_of(session: Session, contact_id: int, *, limit: int = 50) -> list[ContactOrder]:
+    """A contact's orders, newest first, each with its net total."""
+    rows = session.execute(
+        select(Order.id, Order.ordered_at, Order.channel, Order.currency, Order.deal_id,
+               func.sum(OrderLine.quantity * OrderLine.unit_price_minor), func.count(OrderLine.id))
+        .join(OrderLine, OrderLine.order_id == Order.id).where(Order.contact_id == contact_id)
+        .group_by(Order.id, Order.ordered_at, Order.channel, Order.currency, Order.deal_id)
+        .order_by(Order.ordered_at.desc(), Order.id.desc()).limit(limit)
+    )
+    return [ContactOrder(oid, at, channel, currency, int(net or 0), count, deal_id)
+            for oid, at, channel, currency, deal_id, net, count in rows]

@@ -12,7 +12,10 @@ from accord import __version__
 from accord.api.router import API_PREFIX, DOMAIN_ROUTERS, make_api_router
 from accord.kernel.store import Store
 from accord.web.errors import install_error_handlers
-from accord.web.routes import areas, auth, dashboard, health, hooks, inbox, settings, tracker
+from accord.web.routes import (
+    areas, auth, consent, conversations, dashboard, deals, health, hooks, inbox, insights, nurture, privacy, queries,
+    reviews, settings, tracker,
+)
 from accord.web.templating import make_templates
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -22,10 +25,13 @@ PUBLIC_PATHS = frozenset({
     "/login", "/health", "/static", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc",
     # Machine endpoints that authenticate by signature, or take anonymous website events.
     "/hooks/meta", "/hooks/{source}", "/t/accord.js", "/t/collect",
+    # The unsubscribe link in an email: its signature is the authority, so a person needs no login.
+    "/u/{token}",
 })
 PAGE_ROUTERS: tuple[APIRouter, ...] = (
     auth.router, health.router, dashboard.router, inbox.router, areas.router, settings.router, hooks.router,
-    tracker.router,
+    tracker.router, reviews.router, consent.router, conversations.router, privacy.router, deals.router,
+    nurture.router, queries.router, insights.router,
 )
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from accord.accounts import service as accounts
@@ -41,15 +42,23 @@ def _check_csrf(request: Request, expected: str, submitted: str | None) -> None:
         raise PermissionDenied("the form has expired or did not come from Accord; reload the page and try again")
 
 
+def _session_and_user(request: Request, key: str | None):
+    # Its own short transaction, off the event loop: a route that runs for seconds (a review) must not hold
+    # the store's write lock while it works, and waiting for that lock must never freeze the server.
+    if not key:
+        return None
+    with store_of(request).transaction() as session:
+        return accounts.session_for_key(session, key)
+
+
 class PageAccess:
     """A page route's guard: a logged-in user with one of `roles`; unsafe methods also need the CSRF token."""
 
     def __init__(self, *roles: str) -> None:
         self.roles = roles
 
-    async def __call__(self, request: Request, session: DbSession) -> User:
-        key = request.cookies.get(SESSION_COOKIE)
-        found = accounts.session_for_key(session, key) if key else None
+    async def __call__(self, request: Request) -> User:
+        found = await run_in_threadpool(_session_and_user, request, request.cookies.get(SESSION_COOKIE))
         if found is None:
             raise NotAuthenticated("please log in")
         web_session, user = found
@@ -72,10 +81,13 @@ class ApiAccess:
     def __init__(self, *roles: str) -> None:
         self.roles = roles
 
-    def __call__(self, request: Request, session: DbSession) -> User:
+    def __call__(self, request: Request) -> User:
         header = request.headers.get("authorization", "")
         scheme, _, secret = header.partition(" ")
-        user = accounts.user_for_token(session, secret.strip()) if scheme.lower() == "bearer" and secret else None
+        user = None
+        if scheme.lower() == "bearer" and secret.strip():
+            with store_of(request).transaction() as session:  # short, like the page guard's
+                user = accounts.user_for_token(session, secret.strip())
         if user is None:
             raise NotAuthenticated("a valid API token is required: send 'Authorization: Bearer <token>'")
         request.state.user = user

@@ -1,7 +1,8 @@
-"""The areas of the loop that are read-only today: contacts, pipeline, campaigns, plan, reviews."""
+"""The areas of the loop that are read-only today: contacts, pipeline, campaigns, plan."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
@@ -12,12 +13,13 @@ from accord.campaigns.queries import list_campaigns
 from accord.contacts.queries import contact_detail, list_contacts
 from accord.contacts.service import merge_contacts, undo_merge
 from accord.kernel.audit import Actor
-from accord.kernel.clock import utcnow, zone
-from accord.kernel.vocabulary import LIFECYCLE_STAGES
+from accord.kernel.vocabulary import CHANNELS, CONSENT_PURPOSES, LIFECYCLE_STAGES
 from accord.kernel.workspace import get_workspace
-from accord.pipeline.queries import board, revenue_by_month
+from accord.nurture.queries import referrals_of, tasks_of, users_for_tasks
+from accord.pipeline.deals import STAY_IN_TOUCH
+from accord.pipeline.models import PROOF_KINDS
+from accord.pipeline.queries import active_offers, board, deals_of, orders_of
 from accord.planning.queries import plan_overview
-from accord.web.charts import monthly_revenue_chart
 from accord.web.security import EDITORS, EVERYONE, DbSession, page_user
 from accord.web.templating import is_fragment_request
 
@@ -48,7 +50,13 @@ def contacts(
 @router.get("/contacts/{contact_id}")
 def contact_page(request: Request, session: DbSession, contact_id: int, user: User = page_user(*EVERYONE)) -> Response:
     """One contact: identities, organisation and the timeline of everything."""
-    return _render(request, "contacts/detail.html", user, "/contacts", detail=contact_detail(session, contact_id))
+    return _render(request, "contacts/detail.html", user, "/contacts", detail=contact_detail(session, contact_id),
+                   channels=CHANNELS, purposes=CONSENT_PURPOSES, stay_in_touch=STAY_IN_TOUCH,
+                   deals=deals_of(session, contact_id), orders=orders_of(session, contact_id),
+                   offers=active_offers(session), today=date.today(),
+                   proof_kinds=PROOF_KINDS, tasks=tasks_of(session, contact_id),
+                   referrals=referrals_of(session, contact_id), assignees=users_for_tasks(session),
+                   base_currency=get_workspace(session).base_currency)
 
 
 @router.get("/pipeline")
@@ -67,16 +75,6 @@ def campaigns(request: Request, session: DbSession, user: User = page_user(*EVER
 def plan(request: Request, session: DbSession, user: User = page_user(*EVERYONE)) -> Response:
     """Plans, goals and review cycles."""
     return _render(request, "plan/index.html", user, "/plan", overview=plan_overview(session))
-
-
-@router.get("/reviews")
-def reviews(request: Request, session: DbSession, user: User = page_user(*EVERYONE)) -> Response:
-    """Monthly net revenue over the last 13 months."""
-    workspace = get_workspace(session)
-    months = revenue_by_month(session, months=13, now=utcnow(), tz=zone(workspace.timezone))
-    chart = monthly_revenue_chart(months, workspace.base_currency)
-    return _render(request, "reviews/index.html", user, "/reviews", months=months, chart=chart,
-                   base_currency=workspace.base_currency)
 
 
 @router.post("/contacts/{contact_id}/merge")
