@@ -23,7 +23,9 @@ class Settings(BaseSettings):
     env: Literal["development", "production"] = "development"
     workspace: Path = Path("accord-data")
     database_url: str | None = None
+    # Where reviews read (DuckDB in the workspace unless set), and how often `accord serve` syncs it (0: never).
     warehouse_url: str | None = None
+    sync_minutes: int = 5
     secret_key: str = DEVELOPMENT_SECRET
     host: str = "127.0.0.1"
     port: int = 8000

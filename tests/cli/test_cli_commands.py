@@ -168,3 +168,25 @@ def test_init_and_get_on_postgresql(postgres_url, tmp_path):
     assert json.loads(me.stdout)["email"] == "owner@example.com"
     assert (upgrade.returncode, upgrade.stderr, upgrade.stdout) == (0, "", f"Schema at {HEAD} (no change)\n"), \
         described(upgrade)
+
+
+def test_the_demo_fills_the_warehouse_so_reviews_answer_at_once(tmp_path):
+    loaded = run(Call(["--workspace", "ws", "demo", "--no-serve"], cwd=tmp_path), timeout=180)
+    assert loaded.returncode == 0, described(loaded)
+    settings = embedded(tmp_path / "ws")
+    copied = [name for name in fetch(settings, "SELECT name FROM sqlite_master WHERE type = 'table'")
+              if name[0] not in ("web_session", "api_token", "alembic_version")]
+    rows = sum(fetch(settings, f'SELECT count(*) FROM "{name}"')[0][0] for (name,) in copied)
+    assert f"The warehouse the reviews read is up to date: {rows:,} rows copied into {len(copied)} tables." in \
+        lines(loaded.stdout)
+
+    review = run(Call(["--workspace", "ws", "review", "revenue", "--from", "2024-01-01", "--to", "2025-01-01",
+                       "--format", "json"], cwd=tmp_path), timeout=120)
+    assert review.returncode == 0, described(review)
+    # Units per offer, netted, in the workspace's 2024 (Johannesburg is UTC+2 all year).
+    units = fetch(settings, "SELECT f.name, sum(l.quantity) FROM order_line l JOIN sales_order o ON o.id = l.order_id "
+                            "JOIN offer f ON f.id = l.offer_id WHERE o.ordered_at >= '2023-12-31 22:00:00' "
+                            "AND o.ordered_at < '2024-12-31 22:00:00' GROUP BY f.name")
+    body = json.loads(review.stdout)
+    assert {row["offer"]: row["units"] for row in body["rows"]} == dict(units)
+    assert body["notes"][0] == "All revenue figures are in ZAR, the workspace's base currency."

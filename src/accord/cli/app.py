@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import errno
 import socket
+import threading
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -17,7 +19,7 @@ from accord.accounts.schemas import UserIn
 from accord.cli.imports import import_app
 from accord.cli.nurture import tasks_command
 from accord.cli.reviews import reviews_app
-from accord.cli.warehouse import sync_command
+from accord.cli.warehouse import sync_after_change, sync_command
 from accord.errors import Invalid, NotFound, SetupError
 from accord.kernel import migrate
 from accord.kernel.audit import SYSTEM
@@ -133,6 +135,10 @@ def demo(
         rows = sum(summary.counts.values())
         out.print(f"Loaded the demo (seed {seed}, {scale}): {rows:,} rows in {summary.seconds:.1f} s.")
     password = _demo_login(store)
+    if scale == "small":
+        out.print(sync_after_change(store.settings, store))
+    else:  # tens of millions of rows: the owner decides when to spend the minutes
+        out.print("Run `accord sync` to fill the warehouse the reviews read.")
     out.print(f"Log in at http://{store.settings.host}:{store.settings.port} as "
               f"[bold]{DEMO_OWNER_EMAIL}[/] with password [bold]{password}[/]")
     if serve:
@@ -162,8 +168,20 @@ def _serve(store: Store) -> None:
 
     settings = store.settings
     _check_address(settings.host, settings.port)
+    if settings.sync_minutes > 0:
+        threading.Thread(target=_keep_warehouse_current, args=(store,), name="warehouse-sync", daemon=True).start()
     out.print(f"Serving on http://{settings.host}:{settings.port} (Ctrl+C stops)")
     uvicorn.run(create_app(store), host=settings.host, port=settings.port, log_level="warning")
+
+
+def _keep_warehouse_current(store: Store) -> None:
+    """While the app serves, bring the warehouse up to date every ACCORD_SYNC_MINUTES (changes made in the app)."""
+    while True:
+        time.sleep(store.settings.sync_minutes * 60)
+        try:
+            sync_after_change(store.settings, store)
+        except Exception as exc:  # noqa: BLE001 - a failed round must not stop the next one; say why and go on
+            Console(stderr=True).print(f"warehouse sync failed: {type(exc).__name__}: {exc}".splitlines()[0])
 
 
 def _check_address(host: str, port: int) -> None:
