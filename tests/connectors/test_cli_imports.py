@@ -157,3 +157,18 @@ def test_the_worked_examples_print_what_the_docs_say(tmp_path, example):
     assert (result.returncode, result.stderr, result.stdout.splitlines()) == (0, "", expected)
     assert again.returncode == 0
     assert all(" 0 written, " in line for line in again.stdout.splitlines() if "rows read" in line)
+
+
+def test_no_sync_leaves_the_warehouse_for_later(tmp_path):
+    assert accord("--workspace", "ws", "init", cwd=tmp_path).returncode == 0
+    (tmp_path / "a.csv").write_text(COMMENTS, encoding="utf-8")
+    (tmp_path / "map.toml").write_text(MAPPING, encoding="utf-8")
+
+    result = accord("--workspace", "ws", "import", "engagements", "--no-sync", "--mapping", "map.toml", "a.csv",
+                    cwd=tmp_path)
+
+    assert (result.returncode, lines(result.stdout)) == (0, [
+        "a.csv: 3 rows read, 2 written, 0 already there, 1 rejected (run 1)",
+        "Rejected rows are in ws/rejects/a.csv.rejects.csv",
+    ])
+    assert not (tmp_path / "ws" / "warehouse.duckdb").exists()

@@ -53,7 +53,7 @@ def fingerprint(database: Path) -> dict[str, str]:
 def start_import(folder: Path, workspace: str, data: Path) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ACCORD_")}
     return subprocess.Popen(
-        [str(ACCORD), "--workspace", workspace, "import", "engagements", "--mapping", "map.toml",
+        [str(ACCORD), "--workspace", workspace, "import", "engagements", "--no-sync", "--mapping", "map.toml",
          "--batch-size", str(BATCH), str(data)],
         cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
@@ -84,7 +84,7 @@ def test_killed_import_rerun_ends_where_an_uninterrupted_one_does(tmp_path):
     assert query(killed_db, "SELECT status, rows_read, rows_written, rows_rejected FROM import_run") == [
         ("running", at_kill, at_kill, 0)]
 
-    rerun = accord("--workspace", "killed", "import", "engagements", "--mapping", "map.toml",
+    rerun = accord("--workspace", "killed", "import", "engagements", "--no-sync", "--mapping", "map.toml",
                    "--batch-size", str(BATCH), str(data), cwd=tmp_path, timeout=1800)
     out, err = whole.communicate(timeout=1800)
 

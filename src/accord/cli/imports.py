@@ -33,6 +33,9 @@ RejectsOption = Annotated[
 ]
 BatchOption = Annotated[int | None, typer.Option("--batch-size", min=1, max=100_000,
                                                  help="Rows per transaction (default 10,000 or the mapping's).")]
+SyncOption = Annotated[bool, typer.Option("--sync/--no-sync",
+                                          help="Bring the warehouse up to date afterwards (default), or leave it "
+                                               "for one `accord sync` after several imports.")]
 
 
 def _mapping(mapping: Path | None, preset: str | None) -> Mapping:
@@ -56,7 +59,7 @@ def _summary(report: RunReport) -> str:
 
 
 def run_imports(ctx: typer.Context, kind: str, files: list[Path], mapping: Path | None, preset: str | None,
-                rejects: Path | None, batch_size: int | None) -> None:
+                rejects: Path | None, batch_size: int | None, sync: bool = True) -> None:
     """Import each file in turn and print one line per file, then where the rejected rows are."""
     from accord.cli.app import settings_from
 
@@ -82,7 +85,7 @@ def run_imports(ctx: typer.Context, kind: str, files: list[Path], mapping: Path 
                 finally:
                     if shared is None:
                         own.close()
-        if any(r.rows_written for r in reports):
+        if sync and any(r.rows_written for r in reports):
             synced = sync_after_change(settings, store)  # the reviews read the warehouse: keep it current
     finally:
         if shared is not None:
@@ -99,8 +102,8 @@ def run_imports(ctx: typer.Context, kind: str, files: list[Path], mapping: Path 
 
 def _command(kind: str, summary: str):
     def command(ctx: typer.Context, files: Files, mapping: MappingOption = None, preset: PresetOption = None,
-                rejects: RejectsOption = None, batch_size: BatchOption = None) -> None:
-        run_imports(ctx, kind, files, mapping, preset, rejects, batch_size)
+                rejects: RejectsOption = None, batch_size: BatchOption = None, sync: SyncOption = True) -> None:
+        run_imports(ctx, kind, files, mapping, preset, rejects, batch_size, sync)
     command.__doc__ = summary
     return command
 
