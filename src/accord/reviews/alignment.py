@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from datetime import datetime, timezone
 from typing import Any, Literal
 
@@ -11,10 +10,10 @@ import altair as alt
 import ibis
 from pydantic import BaseModel, Field
 
+from accord.conversations.sla import nearest_rank
 from accord.errors import Invalid
 from accord.kernel.clock import BusinessHours
-from accord.reviews.base import Review, ReviewQuery, ReviewResult
-from accord.reviews.revenue import in_period, warehouse_table
+from accord.reviews.base import Review, ReviewQuery, ReviewResult, in_period, warehouse_table
 
 LEAD_STAGES = ("lead", "opportunity", "customer", "ambassador")
 # A deal that reached one of these was accepted by sales; nurture and lost are not acceptance on their own.
@@ -100,11 +99,6 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
 
 
-def _rank(values: list[int], share: float) -> int:
-    """Nearest-rank percentile: the smallest value that at least `share` of the values do not exceed."""
-    return values[math.ceil(share * len(values)) - 1]
-
-
 def _response_times(key: str, what: str, pairs: list[dict[str, Any]], total: int, hours: BusinessHours,
                     sla_hours: float) -> list[Measure]:
     """Median and p90 first-response time in business hours, and the share answered within the target."""
@@ -112,7 +106,7 @@ def _response_times(key: str, what: str, pairs: list[dict[str, Any]], total: int
     within = sum(1 for s in seconds if s <= sla_hours * 3600)
     measures = []
     for share, name in ((0.5, "median"), (0.9, "p90")):
-        value = round(_rank(seconds, share) / 3600, 2) if seconds else None
+        value = round(nearest_rank(seconds, share) / 3600, 2) if seconds else None
         note = "" if seconds else f"none of the period's {what} was answered"
         measures.append(Measure(key=f"{key}_response_{name}", measure=f"{what.capitalize()}: {name} first response",
                                 value=value, unit="business hours", numerator=None, denominator=len(seconds),

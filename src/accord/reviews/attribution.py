@@ -27,7 +27,7 @@ from accord.errors import Invalid
 from accord.kernel.money import minor_digits
 from accord.kernel.vocabulary import CHANNELS
 from accord.reviews import markov
-from accord.reviews.base import Review, ReviewQuery, ReviewResult
+from accord.reviews.base import Review, ReviewQuery, ReviewResult, base_currency
 from accord.reviews.conversion import ConversionSummary, in_base, money_text
 
 MODELS = ("first_touch", "last_touch", "linear", "u_shaped", "w_shaped", "time_decay", "markov", "shapley")
@@ -135,14 +135,6 @@ class AttributionResult(ReviewResult):
             )
             charts.append(chart.to_dict())
         return charts
-
-
-def base_currency(warehouse: Any) -> str:
-    """The workspace's base currency, or Invalid when the warehouse has no workspace."""
-    found = warehouse.table("workspace").select("base_currency").limit(1).to_pyarrow()
-    if found.num_rows == 0:
-        raise Invalid("workspace", "the warehouse has no workspace row; sync the store first")
-    return found["base_currency"][0].as_py()
 
 
 def journey_events(warehouse: Any, *, include_engagements: bool, since: date | None, until: date | None) -> ir.Table:

@@ -10,9 +10,8 @@ from pydantic import Field, field_validator
 
 from accord.errors import Invalid
 from accord.kernel.money import minor_digits
-from accord.reviews.base import Review, ReviewQuery, ReviewResult
+from accord.reviews.base import Review, ReviewQuery, ReviewResult, base_currency, in_period, warehouse_table
 from accord.reviews.conversion import ConversionSummary, in_base
-from accord.reviews.revenue import base_currency, in_period, warehouse_table
 
 Dimension = Literal["location", "industry", "persona", "channel"]
 DIMENSIONS: tuple[Dimension, ...] = ("location", "industry", "persona", "channel")

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import ibis
+from ibis.common.exceptions import TableNotFound
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from accord.errors import Invalid
@@ -74,3 +76,28 @@ def get_review(name: str) -> Review:
     if name not in reviews:
         raise Invalid("review", f"no review called {name!r}; there are: {', '.join(reviews)}")
     return reviews[name]
+
+
+def warehouse_table(warehouse: Any, name: str) -> ibis.Table:
+    """A warehouse table, or Invalid saying the warehouse needs a sync."""
+    try:
+        return warehouse.table(name)
+    except TableNotFound:
+        raise Invalid("warehouse", f"it has no table {name!r}; run `accord sync` to fill it from the store") from None
+
+
+def base_currency(warehouse: Any) -> str:
+    """The workspace's base currency, read from the warehouse."""
+    found = warehouse_table(warehouse, "workspace").select("base_currency").limit(1).to_pyarrow().to_pylist()
+    if not found:
+        raise Invalid("warehouse", "it has no workspace row; run `accord init`, then `accord sync`")
+    return str(found[0]["base_currency"])
+
+
+def in_period(table: ibis.Table, day: str, query: ReviewQuery) -> ibis.Table:
+    """Rows whose `day` falls in [from_on, to_on)."""
+    if query.from_on is not None:
+        table = table.filter(table[day] >= query.from_on)
+    if query.to_on is not None:
+        table = table.filter(table[day] < query.to_on)
+    return table

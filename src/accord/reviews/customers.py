@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field, field_validator
 from accord.errors import Invalid
 from accord.kernel.money import minor_digits
 from accord.reviews import clv
-from accord.reviews.base import Review, ReviewQuery, ReviewResult
+from accord.reviews.base import Review, ReviewQuery, ReviewResult, base_currency
 from accord.reviews.conversion import ConversionSummary, in_base
 
 EPOCH = date(1970, 1, 1)
@@ -201,12 +201,6 @@ class CustomersResult(ReviewResult):
             )
             charts.append(top.to_dict())
         return charts
-
-
-def base_currency(warehouse) -> str:
-    """The workspace's base currency, as synced to the warehouse."""
-    workspace = warehouse.table("workspace")
-    return str(workspace.select(workspace.base_currency).limit(1).to_pyarrow().column(0)[0].as_py())
 
 
 def purchase_days(warehouse, query: ReviewQuery, base: str) -> tuple[ibis.Table, ibis.Table]:

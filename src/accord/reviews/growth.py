@@ -19,11 +19,10 @@ from scipy import sparse
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
 from accord.kernel.money import minor_digits
-from accord.reviews.base import Review, ReviewQuery, ReviewResult
+from accord.reviews.base import Review, ReviewQuery, ReviewResult, base_currency, warehouse_table
 from accord.reviews.conversion import ConversionSummary, money_text
 from accord.reviews.revenue import (
-    NO_LABEL, as_int, base_currency, by_month_and_currency, period_words, sales_lines, warehouse_table, with_key,
-    with_label,
+    NO_LABEL, as_int, by_month_and_currency, period_words, sales_lines, with_key, with_label,
 )
 
 Grain = Literal["month", "week", "day"]

@@ -11,11 +11,10 @@ import ibis
 from pydantic import BaseModel, Field
 
 from accord.kernel.money import minor_digits
-from accord.reviews.base import Review, ReviewQuery, ReviewResult
+from accord.reviews.base import Review, ReviewQuery, ReviewResult, base_currency, in_period, warehouse_table
 from accord.reviews.conversion import ConversionSummary, in_base, money_text
 from accord.reviews.revenue import (
-    NO_LABEL, Split, as_int, base_currency, by_month_and_currency, in_period, period_words,
-    sales_lines, warehouse_table, with_key, with_label,
+    NO_LABEL, Split, as_int, by_month_and_currency, period_words, sales_lines, with_key, with_label,
 )
 
 # Spend belongs to a campaign, which has a channel and a persona but no offer, place or customer.

@@ -21,8 +21,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from accord.errors import Invalid
-from accord.reviews.base import Review, ReviewQuery, ReviewResult
-from accord.reviews.revenue import in_period, warehouse_table
+from accord.reviews.base import Review, ReviewQuery, ReviewResult, in_period, warehouse_table
 
 Source = Literal["queries", "messages", "comments"]
 SOURCES: tuple[Source, ...] = ("queries", "messages", "comments")

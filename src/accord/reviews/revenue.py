@@ -8,12 +8,10 @@ from typing import Any, Literal
 
 import altair as alt
 import ibis
-from ibis.common.exceptions import TableNotFound
 from pydantic import BaseModel, Field
 
-from accord.errors import Invalid
 from accord.kernel.money import minor_digits
-from accord.reviews.base import Review, ReviewQuery, ReviewResult
+from accord.reviews.base import Review, ReviewQuery, ReviewResult, base_currency, in_period, warehouse_table
 from accord.reviews.conversion import ConversionSummary, in_base, money_text
 
 Split = Literal["offer", "location", "country", "customer", "channel", "persona", "month"]
@@ -29,31 +27,6 @@ NO_LABEL_MEANS = {
     "channel": "orders with no channel",
     "persona": "orders whose customer fits no persona, or that have no known customer",
 }
-
-
-def warehouse_table(warehouse: Any, name: str) -> ibis.Table:
-    """A warehouse table, or Invalid saying the warehouse needs a sync."""
-    try:
-        return warehouse.table(name)
-    except TableNotFound:
-        raise Invalid("warehouse", f"it has no table {name!r}; run `accord sync` to fill it from the store") from None
-
-
-def base_currency(warehouse: Any) -> str:
-    """The workspace's base currency, read from the warehouse."""
-    found = warehouse_table(warehouse, "workspace").select("base_currency").limit(1).to_pyarrow().to_pylist()
-    if not found:
-        raise Invalid("warehouse", "it has no workspace row; run `accord init`, then `accord sync`")
-    return str(found[0]["base_currency"])
-
-
-def in_period(table: ibis.Table, day: str, query: ReviewQuery) -> ibis.Table:
-    """Rows whose `day` falls in [from_on, to_on)."""
-    if query.from_on is not None:
-        table = table.filter(table[day] >= query.from_on)
-    if query.to_on is not None:
-        table = table.filter(table[day] < query.to_on)
-    return table
 
 
 def sales_lines(warehouse: Any, query: ReviewQuery, base: str, *, costs: bool = False) -> ibis.Table:

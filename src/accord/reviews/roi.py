@@ -17,8 +17,8 @@ import pandas as pd
 from pydantic import BaseModel, Field, model_validator
 
 from accord.kernel.money import minor_digits
-from accord.reviews.attribution import MODELS, AttributionQuery, attribute, base_currency, check_half_life
-from accord.reviews.base import Review, ReviewQuery, ReviewResult
+from accord.reviews.attribution import MODELS, AttributionQuery, attribute, check_half_life
+from accord.reviews.base import Review, ReviewQuery, ReviewResult, base_currency
 from accord.reviews.conversion import ConversionSummary, in_base, money_text
 
 _DAYS_A_MONTH = 365.25 / 12
