@@ -99,19 +99,15 @@ def require(session: Session, contact_id: int, *, purpose: str, channel: str,
     """
     _check(purpose, channel)
     contact = live_contact(session, contact_id)
-    if answering_engagement_id is not None:
-        engagement = session.get(Engagement, answering_engagement_id)
-        if engagement is None:
-            raise NotFound(f"no engagement {answering_engagement_id}")
-        if engagement.contact_id != contact.id:
-            raise Invalid("answering_engagement_id", f"engagement {engagement.id} is not from contact {contact.id}")
-        return "legitimate_interest"
-    if answering_query_id is not None:
-        query = session.get(Query, answering_query_id)
-        if query is None:
-            raise NotFound(f"no query {answering_query_id}")
-        if query.contact_id != contact.id:
-            raise Invalid("answering_query_id", f"query {query.id} is not from contact {contact.id}")
+    for model, noun, answered in ((Engagement, "engagement", answering_engagement_id),
+                                  (Query, "query", answering_query_id)):
+        if answered is None:
+            continue
+        theirs = session.get(model, answered)
+        if theirs is None:
+            raise NotFound(f"no {noun} {answered}")
+        if theirs.contact_id != contact.id:
+            raise Invalid(f"answering_{noun}_id", f"{noun} {theirs.id} is not from contact {contact.id}")
         return "legitimate_interest"
     if active_consent(session, contact.id, purpose, channel) is None:
         raise ConsentRequired(f"contact {contact.id} has not given permission for {purpose} on {channel}")
