@@ -13,6 +13,7 @@ import itertools
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,17 @@ def warehouse_with(kind: str, tables: dict[str, pa.Table | pd.DataFrame], tmp_pa
     if kind == "spark":
         return _spark_backend(arrow)
     raise ValueError(f"unknown warehouse kind {kind!r}; use one of {WAREHOUSE_KINDS}")
+
+
+def built_once(tables: Callable[[], dict[str, pa.Table | pd.DataFrame]], tmp_path_factory) -> Callable[[str], Any]:
+    """kind → a warehouse holding `tables()`, built the first time a kind is asked for (reviews only read it)."""
+    built: dict[str, Any] = {}
+
+    def get(kind: str) -> Any:
+        if kind not in built:
+            built[kind] = warehouse_with(kind, tables(), tmp_path_factory.mktemp(kind))
+        return built[kind]
+    return get
 
 
 def _arrow(table: pa.Table | pd.DataFrame) -> pa.Table:

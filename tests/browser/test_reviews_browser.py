@@ -13,10 +13,9 @@ import pytest
 from playwright.sync_api import expect
 
 from accord.kernel.store import Store
-from accord.reviews.base import ReviewQuery, ReviewResult, all_reviews
-from accord.warehouse import connect
+from accord.reviews.base import all_reviews
 from web.conftest import PASSWORD, ROLE_EMAILS, serve
-from web.test_reviews_pages import demo_store, plain_text
+from web.test_reviews_pages import demo_store, plain_text, run_directly
 
 pytestmark = pytest.mark.browser
 # A review runs on a machine other test runs share: give each change time to come back.
@@ -33,14 +32,6 @@ def app(tmp_path_factory) -> Iterator[tuple[str, Store]]:
     yield next(server), store
     server.close()
     store.close()
-
-
-def run_directly(store: Store, name: str, query: ReviewQuery) -> ReviewResult:
-    warehouse = connect(store.settings)
-    try:
-        return REVIEWS[name].run(warehouse, query)
-    finally:
-        warehouse.disconnect()
 
 
 def log_in(browser, url: str):

@@ -11,7 +11,7 @@ import pytest
 
 from accord.reviews.base import get_review
 from accord.reviews.income import IncomeQuery
-from warehouses import WAREHOUSE_KINDS, warehouse_with
+from warehouses import WAREHOUSE_KINDS, built_once, warehouse_with
 
 PERIOD = {"from_on": date(2024, 1, 1), "to_on": date(2024, 4, 1)}
 USD = Decimal("18.0")  # the one rate: ZAR per USD from 2024-01-01; EUR has none
@@ -70,13 +70,8 @@ def business() -> dict[str, pa.Table]:
 
 @pytest.fixture(scope="module")
 def warehouse_of(tmp_path_factory):
-    built = {}
-
-    def get(kind: str):
-        if kind not in built:
-            built[kind] = warehouse_with(kind, business(), tmp_path_factory.mktemp(kind))
-        return built[kind]
-    return get
+    """The business's warehouse on a kind of engine, built once per module."""
+    return built_once(business, tmp_path_factory)
 
 
 def zar(minor: int, currency: str) -> int | None:

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from accord.errors import Invalid
 from accord.reviews.base import get_review
 from accord.reviews.revenue import RevenueQuery
-from warehouses import WAREHOUSE_KINDS, WAREHOUSE_PARAMS, warehouse_with
+from warehouses import WAREHOUSE_KINDS, WAREHOUSE_PARAMS, built_once, warehouse_with
 
 UTC = timezone.utc
 # Spark answers each query in seconds, so it runs the totals and the two splits with code of their own (the
@@ -93,14 +93,8 @@ def business() -> dict[str, pa.Table]:
 
 @pytest.fixture(scope="module")
 def warehouse_of(tmp_path_factory):
-    """The business's warehouse on a kind of engine, built once per module (the reviews only read it)."""
-    built = {}
-
-    def get(kind: str):
-        if kind not in built:
-            built[kind] = warehouse_with(kind, business(), tmp_path_factory.mktemp(kind))
-        return built[kind]
-    return get
+    """The business's warehouse on a kind of engine, built once per module."""
+    return built_once(business, tmp_path_factory)
 
 
 @pytest.fixture(params=SQL_KINDS)

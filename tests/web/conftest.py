@@ -19,10 +19,12 @@ from accord.accounts.schemas import UserIn
 from accord.kernel.audit import SYSTEM
 from accord.kernel.store import Store
 from accord.kernel.workspace import ensure_workspace
+from accord.settings import Settings
 from accord.web.app import create_app
 from stores import settings_for
 
 PASSWORD = "correct horse battery"
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 ROLE_EMAILS = {role: f"{role}@test.example" for role in ("owner", "marketing", "sales", "viewer")}
 
 
@@ -41,12 +43,23 @@ class LiveApp:
     def login(self, role: str) -> Iterator[httpx.Client]:
         """A client logged in as the user with `role`, through the real login form."""
         with self.client() as client:
-            form = client.get("/login")
-            token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+            token = csrf_of(client.get("/login"))
             answer = client.post("/login", data={"email": ROLE_EMAILS[role], "password": PASSWORD,
                                                  "csrf_token": token, "next": "/"})
             assert answer.status_code == 303, answer.text
             yield client
+
+    def api_token(self, role: str) -> str:
+        """A new API token of the user with `role`, made the way a person makes one: on the settings page."""
+        with self.login(role) as client:
+            created = client.post("/settings/tokens", data={"name": f"{role} test token",
+                                                            "csrf_token": csrf_of(client.get("/settings"))})
+            return re.search(r'<code id="new-token">([^<]+)</code>', created.text).group(1)
+
+
+def csrf_of(page: httpx.Response) -> str:
+    """The CSRF token a page's forms carry."""
+    return CSRF_FIELD.search(page.text).group(1)
 
 
 def free_port() -> int:
@@ -74,17 +87,25 @@ def serve(store: Store) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-@pytest.fixture(scope="module")
-def live(backend, tmp_path_factory) -> Iterator[LiveApp]:
-    """A served app over a fresh store with a workspace and one user per role."""
-    store = Store.open(settings_for(backend, tmp_path_factory.mktemp("web")), upgrade=True)
+@contextmanager
+def served(settings: Settings) -> Iterator[LiveApp]:
+    """A served app over a fresh store with these settings, a workspace and one user per role."""
+    store = Store.open(settings, upgrade=True)
     with store.transaction() as session:
         ensure_workspace(session, name="Test Kitchen")
         for role, email in ROLE_EMAILS.items():
             accounts.create_user(session, UserIn(email=email, name=role.title(), role=role, password=PASSWORD),
                                  actor=SYSTEM)
     server = serve(store)
-    url = next(server)
-    yield LiveApp(url, store)
-    server.close()
-    store.close()
+    try:
+        yield LiveApp(next(server), store)
+    finally:
+        server.close()
+        store.close()
+
+
+@pytest.fixture(scope="module")
+def live(backend, tmp_path_factory) -> Iterator[LiveApp]:
+    """A served app over a fresh store with a workspace and one user per role."""
+    with served(settings_for(backend, tmp_path_factory.mktemp("web"))) as app:
+        yield app

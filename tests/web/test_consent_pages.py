@@ -5,21 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-import httpx
 import pytest
 from sqlalchemy import select
 
-from accord.accounts import service as accounts
-from accord.accounts.schemas import UserIn
 from accord.consent.models import Consent
 from accord.contacts.models import Contact
-from accord.kernel.audit import SYSTEM
-from accord.kernel.store import Store
-from accord.kernel.workspace import ensure_workspace
 from factories import contact, engagement
 from mailserver import smtp_server
 from stores import settings_for
-from web.conftest import PASSWORD, ROLE_EMAILS, LiveApp, serve
+from web.conftest import LiveApp, csrf_of, served
 
 
 @pytest.fixture(scope="module")
@@ -28,22 +22,9 @@ def mailing(backend, tmp_path_factory) -> Iterator[tuple[LiveApp, list]]:
     with smtp_server() as (port, inbox):
         settings = settings_for(backend, tmp_path_factory.mktemp("mail")).model_copy(update={
             "smtp_host": "127.0.0.1", "smtp_port": port, "mail_from": "Test Kitchen <hello@kitchen.example>"})
-        store = Store.open(settings, upgrade=True)
-        with store.transaction() as session:
-            ensure_workspace(session, name="Test Kitchen")
-            for role, email in ROLE_EMAILS.items():
-                accounts.create_user(session, UserIn(email=email, name=role.title(), role=role, password=PASSWORD),
-                                     actor=SYSTEM)
-        server = serve(store)
-        app = LiveApp(next(server), store)
-        settings.public_url = app.url
-        yield app, inbox
-        server.close()
-        store.close()
-
-
-def csrf(page: httpx.Response) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        with served(settings) as app:
+            settings.public_url = app.url
+            yield app, inbox
 
 
 def test_grant_then_email_then_the_person_unsubscribes_without_login(mailing):
@@ -51,7 +32,7 @@ def test_grant_then_email_then_the_person_unsubscribes_without_login(mailing):
     with app.store.transaction() as session:
         naledi = contact(session, name="Naledi Dlamini", email="naledi@example.com").id
     with app.login("sales") as sales:
-        token = csrf(sales.get(f"/contacts/{naledi}"))
+        token = csrf_of(sales.get(f"/contacts/{naledi}"))
         granted = sales.post(f"/contacts/{naledi}/consents", data={
             "csrf_token": token, "purpose": "education", "channel": "email", "evidence_source": "cooking class",
             "evidence_text": "Yes, send me recipes"})
@@ -96,7 +77,7 @@ def test_sending_without_permission_is_refused_and_a_reply_to_their_comment_is_a
         asked = engagement(session, sipho, text="Do you cater for 40?").id
         sipho = sipho.id
     with app.login("marketing") as marketing:
-        token = csrf(marketing.get(f"/contacts/{sipho}"))
+        token = csrf_of(marketing.get(f"/contacts/{sipho}"))
         refused = marketing.post(f"/contacts/{sipho}/messages", data={
             "csrf_token": token, "channel": "email", "purpose": "marketing", "body": "Our December menu"})
         reply = marketing.post(f"/contacts/{sipho}/messages", data={
@@ -117,7 +98,7 @@ def test_only_an_owner_exports_and_erases_and_erasure_keeps_the_record_but_not_t
         assert sales.get(f"/contacts/{zanele}/export").status_code == 403
     with app.login("owner") as owner:
         exported = owner.get(f"/contacts/{zanele}/export")
-        erased = owner.post(f"/contacts/{zanele}/erase", data={"csrf_token": csrf(owner.get(f"/contacts/{zanele}")),
+        erased = owner.post(f"/contacts/{zanele}/erase", data={"csrf_token": csrf_of(owner.get(f"/contacts/{zanele}")),
                                                                "reason": "asked by phone"})
         page = owner.get(f"/contacts/{zanele}")
 
@@ -129,20 +110,14 @@ def test_only_an_owner_exports_and_erases_and_erasure_keeps_the_record_but_not_t
         assert session.get(Contact, zanele).erased_at is not None
 
 
-def api_token(app: LiveApp, role: str) -> str:
-    with app.login(role) as client:
-        created = client.post("/settings/tokens", data={"name": "consent test", "csrf_token": csrf(client.get("/settings"))})
-        return re.search(r'<code id="new-token">([^<]+)</code>', created.text).group(1)
-
-
 def test_the_api_grants_refuses_sends_withdraws_and_lets_only_owners_export(mailing):
     app, inbox = mailing
     before = len(inbox)
     with app.store.transaction() as session:
         musa = contact(session, name="Musa Khumalo", email="musa@example.com").id
         lindiwe = contact(session, name="Lindiwe", email="lindiwe@example.com").id
-    sales = {"Authorization": f"Bearer {api_token(app, 'sales')}"}
-    owner = {"Authorization": f"Bearer {api_token(app, 'owner')}"}
+    sales = {"Authorization": f"Bearer {app.api_token('sales')}"}
+    owner = {"Authorization": f"Bearer {app.api_token('owner')}"}
     with app.client() as api:
         refused = api.post(f"/api/v1/contacts/{musa}/messages", headers=sales,
                            json={"channel": "email", "purpose": "trial", "body": "Try our platter"})

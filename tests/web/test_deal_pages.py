@@ -8,10 +8,7 @@ from sqlalchemy import select
 
 from accord.pipeline.models import Deal, Offer, Order
 from factories import contact
-
-
-def csrf(page) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+from web.conftest import csrf_of
 
 
 def an_offer(live) -> int:
@@ -31,7 +28,7 @@ def test_yes_opens_a_deal_then_proof_close_plan_and_win_make_an_order(live):
     with live.store.transaction() as session:
         who = contact(session, name="Lerato Mokoena").id
     with live.login("sales") as sales:
-        token = csrf(sales.get(f"/contacts/{who}"))
+        token = csrf_of(sales.get(f"/contacts/{who}"))
         opened = sales.post(f"/contacts/{who}/qualify", data={
             "csrf_token": token, "budget_now": "yes", "title": "Wedding in March", "offer_id": str(offer_id),
             "quantity": "2", "expected_close_on": "2099-03-01", "currency": "ZAR", "reason": "date is set"})
@@ -63,7 +60,7 @@ def test_the_board_moves_a_card_by_htmx_and_refuses_a_stale_one(live):
     with live.store.transaction() as session:
         who = contact(session, name="Kagiso").id
     with live.login("marketing") as marketing:
-        token = csrf(marketing.get(f"/contacts/{who}"))
+        token = csrf_of(marketing.get(f"/contacts/{who}"))
         deal_id = int(marketing.post(f"/contacts/{who}/qualify", data={
             "csrf_token": token, "budget_now": "yes", "title": "Office lunch", "offer_id": str(offer_id),
             "expected_close_on": "2099-01-10", "currency": "ZAR"}).headers["location"].rsplit("/", 1)[1])
@@ -73,7 +70,7 @@ def test_the_board_moves_a_card_by_htmx_and_refuses_a_stale_one(live):
         board = marketing.get("/pipeline").text
     with live.login("viewer") as viewer:
         refused = viewer.post(f"/deals/{deal_id}/move", data={"to_stage": "closing", "version": "2"},
-                              headers={"X-CSRF-Token": csrf(viewer.get("/settings")), "HX-Request": "true"})
+                              headers={"X-CSRF-Token": csrf_of(viewer.get("/settings")), "HX-Request": "true"})
 
     assert (moved.status_code, moved.text) == (200, "2")
     assert stale.status_code == 409
@@ -86,7 +83,7 @@ def test_bad_qualify_input_names_the_field(live):
     with live.store.transaction() as session:
         who = contact(session, name="Ruan").id
     with live.login("sales") as sales:
-        token = csrf(sales.get(f"/contacts/{who}"))
+        token = csrf_of(sales.get(f"/contacts/{who}"))
         past = sales.post(f"/contacts/{who}/qualify", data={
             "csrf_token": token, "budget_now": "yes", "title": "x", "offer_id": str(offer_id),
             "expected_close_on": "2001-01-01", "currency": "ZAR"})
@@ -95,17 +92,11 @@ def test_bad_qualify_input_names_the_field(live):
     assert no_purpose.status_code == 422 and "purposes: a no asks permission to stay in touch" in no_purpose.text
 
 
-def api_token(live, role: str) -> str:
-    with live.login(role) as client:
-        created = client.post("/settings/tokens", data={"name": "deal test", "csrf_token": csrf(client.get("/settings"))})
-        return re.search(r'<code id="new-token">([^<]+)</code>', created.text).group(1)
-
-
 def test_the_api_works_a_deal_from_yes_to_won_and_refuses_winning_twice(live):
     offer_id = an_offer(live)
     with live.store.transaction() as session:
         who = contact(session, name="Ayanda").id
-    headers = {"Authorization": f"Bearer {api_token(live, 'sales')}"}
+    headers = {"Authorization": f"Bearer {live.api_token('sales')}"}
     with live.client() as api:
         asked = api.post(f"/api/v1/contacts/{who}/qualify", headers=headers, json={
             "budget_now": True, "reason": "launch party", "title": "Launch party", "currency": "ZAR",

@@ -35,14 +35,6 @@ def _csrf(client) -> str:
     return re.search(r'"X-CSRF-Token": "([^"]+)"', client.get("/inbox").text).group(1)
 
 
-def _token(live, role: str) -> str:
-    with live.login(role) as client:
-        page = client.get("/settings")
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-        created = client.post("/settings/tokens", data={"name": "inbox test", "csrf_token": csrf})
-        return re.search(r'<code id="new-token">([^<]+)</code>', created.text).group(1)
-
-
 def test_the_inbox_lists_the_longest_waiting_first_with_counts(live, waiting):
     with live.login("viewer") as client:
         page = client.get("/inbox").text
@@ -97,7 +89,7 @@ def test_reply_opens_a_conversation_on_the_same_channel(live, waiting):
 
 
 def test_the_api_does_the_same(live, waiting):
-    token = _token(live, "sales")
+    token = live.api_token("sales")
     headers = {"Authorization": f"Bearer {token}"}
     with live.client() as api:
         inbox = api.get("/api/v1/inbox?channel=instagram", headers=headers).json()

@@ -16,10 +16,9 @@ from accord.kernel.audit import SYSTEM
 from accord.kernel.store import Store
 from accord.kernel.workspace import ensure_workspace
 from accord.reviews.base import ReviewQuery, ReviewResult, all_reviews
-from accord.warehouse import connect
 from stores import settings_for
 from web.conftest import ROLE_EMAILS, LiveApp, serve
-from web.test_reviews_pages import IN_ORDER, add_role_users, demo_store, plain_text, steady
+from web.test_reviews_pages import IN_ORDER, add_role_users, demo_store, plain_text, run_directly, steady
 
 REVIEWS = all_reviews()
 NAMES = list(REVIEWS)
@@ -40,14 +39,6 @@ def demo(tmp_path_factory) -> Iterator[tuple[LiveApp, dict[str, str]]]:
     yield LiveApp(next(server), store), bearer(store, "viewer")
     server.close()
     store.close()
-
-
-def run_directly(store: Store, name: str, query: ReviewQuery) -> ReviewResult:
-    warehouse = connect(store.settings)
-    try:
-        return REVIEWS[name].run(warehouse, query)
-    finally:
-        warehouse.disconnect()
 
 
 def as_json(query: ReviewQuery, result: ReviewResult) -> dict[str, Any]:

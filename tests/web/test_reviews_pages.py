@@ -25,7 +25,7 @@ from accord.demo.loader import load_demo
 from accord.kernel.audit import SYSTEM
 from accord.kernel.store import Store
 from accord.kernel.workspace import ensure_workspace
-from accord.reviews.base import ReviewResult, all_reviews
+from accord.reviews.base import ReviewQuery, ReviewResult, all_reviews
 from accord.warehouse import connect, sync
 from accord.web.routes.reviews import PAGE_ROWS
 from stores import settings_for
@@ -76,6 +76,15 @@ def demo_store(folder: Path) -> Store:
     return Store.open(settings_for("sqlite", folder))
 
 
+def run_directly(store: Store, name: str, query: ReviewQuery) -> ReviewResult:
+    """A review run straight over the store's warehouse: what every surface must show."""
+    warehouse = connect(store.settings)
+    try:
+        return REVIEWS[name].run(warehouse, query)
+    finally:
+        warehouse.disconnect()
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Iterator[LiveApp]:
     """The demo business served over HTTP, its warehouse synced."""
@@ -89,11 +98,7 @@ def demo(tmp_path_factory) -> Iterator[LiveApp]:
 @pytest.fixture(scope="module")
 def expected(demo) -> dict[str, ReviewResult]:
     """Each review run directly over the warehouse with its default query: what every surface must show."""
-    warehouse = connect(demo.store.settings)
-    try:
-        return {name: review.run(warehouse, review.query_type()) for name, review in REVIEWS.items()}
-    finally:
-        warehouse.disconnect()
+    return {name: run_directly(demo.store, name, review.query_type()) for name, review in REVIEWS.items()}
 
 
 def steady(value: Any) -> Any:
@@ -196,13 +201,8 @@ def test_the_csv_is_the_rows(demo, expected, name):
 
 def test_a_changed_period_changes_the_result_and_htmx_gets_the_fragment_alone(demo):
     name = "revenue"
-    review = REVIEWS[name]
-    query = review.query_type(from_on=date(2025, 1, 1), to_on=date(2025, 4, 1))
-    warehouse = connect(demo.store.settings)
-    try:
-        result = review.run(warehouse, query)
-    finally:
-        warehouse.disconnect()
+    query = REVIEWS[name].query_type(from_on=date(2025, 1, 1), to_on=date(2025, 4, 1))
+    result = run_directly(demo.store, name, query)
     with demo.login("marketing") as client:
         fragment = client.get(f"/reviews/{name}?from_on=2025-01-01&to_on=2025-04-01", headers={"HX-Request": "true"})
     assert fragment.status_code == 200
