@@ -13,7 +13,7 @@ from accord.conversations.models import Query
 from accord.conversations.queries_service import open_query, set_sla_target
 from accord.kernel.audit import Actor
 from factories import contact
-from web.test_consent_pages import api_token, csrf
+from web.conftest import csrf_of
 
 ACTOR = Actor("test")
 JOBURG = ZoneInfo("Africa/Johannesburg")  # the test workspace's zone; open Monday–Friday 08:00–17:00
@@ -64,9 +64,9 @@ def test_open_queries_come_most_overdue_first_with_their_due_time_and_viewers_ge
 def test_a_viewer_cannot_resolve_and_a_query_is_resolved_once(live, targets):
     query = opened(live, "email", sast(2026, 2, 2, 9, 0), "Where is my order?", kind="complaint")
     with live.login("viewer") as viewer:
-        refused = viewer.post(f"/queries/{query}/resolve", headers={"X-CSRF-Token": csrf(viewer.get("/queries"))})
+        refused = viewer.post(f"/queries/{query}/resolve", headers={"X-CSRF-Token": csrf_of(viewer.get("/queries"))})
     with live.login("sales") as sales:
-        headers = {"X-CSRF-Token": csrf(sales.get("/queries")), "HX-Request": "true"}
+        headers = {"X-CSRF-Token": csrf_of(sales.get("/queries")), "HX-Request": "true"}
         done = sales.post(f"/queries/{query}/resolve", headers=headers)
         again = sales.post(f"/queries/{query}/resolve", headers=headers)
         page = sales.get("/queries").text
@@ -90,9 +90,9 @@ def test_assigning_a_query_redraws_its_row(live, targets):
         page = client.get("/queries").text
         sales_id = re.search(r'<option value="(\d+)">Sales</option>', page).group(1)
         answer = client.post(f"/queries/{query}/assign", data={"user_id": sales_id},
-                             headers={"X-CSRF-Token": csrf(client.get("/queries")), "HX-Request": "true"})
+                             headers={"X-CSRF-Token": csrf_of(client.get("/queries")), "HX-Request": "true"})
         not_a_number = client.post(f"/queries/{query}/assign", data={"user_id": "x"},
-                                  headers={"X-CSRF-Token": csrf(client.get("/queries")), "HX-Request": "true"})
+                                  headers={"X-CSRF-Token": csrf_of(client.get("/queries")), "HX-Request": "true"})
 
     assert answer.status_code == 200
     assert answer.text.lstrip().startswith(f'<tr id="query-{query}" class="overdue">')
@@ -104,10 +104,10 @@ def test_assigning_a_query_redraws_its_row(live, targets):
 def test_only_owners_set_targets_and_bad_minutes_are_named(live, targets):
     with live.login("sales") as sales:
         refused = sales.post("/queries/sla", data={"channel": "marketplace", "first_response_minutes": "120",
-                                                   "csrf_token": csrf(sales.get("/queries"))})
+                                                   "csrf_token": csrf_of(sales.get("/queries"))})
         assert 'action="/queries/sla"' not in sales.get("/queries").text
     with live.login("owner") as owner:
-        token = csrf(owner.get("/queries"))
+        token = csrf_of(owner.get("/queries"))
         saved = owner.post("/queries/sla", data={"channel": "marketplace", "first_response_minutes": "120",
                                                  "resolution_minutes": "600", "csrf_token": token})
         zero = owner.post("/queries/sla", data={"channel": "marketplace", "first_response_minutes": "0",
@@ -136,9 +136,9 @@ def test_ticked_queries_become_an_insight_and_more_can_be_added(live, targets):
     meat_free = opened(live, "email", sast(2026, 5, 6, 11, 0), "Anything meat-free for Friday?", name="Thandi")
     with live.login("viewer") as viewer:
         refused = viewer.post("/insights", data={"kind": "need", "title": "Vegan", "query_ids": [str(vegan)],
-                                                 "csrf_token": csrf(viewer.get("/insights"))})
+                                                 "csrf_token": csrf_of(viewer.get("/insights"))})
     with live.login("sales") as sales:
-        token = csrf(sales.get("/queries"))
+        token = csrf_of(sales.get("/queries"))
         created = sales.post("/insights", data={"kind": "need", "title": "People want a vegan platter",
                                                 "description": "", "query_ids": [str(vegan), str(plant)],
                                                 "csrf_token": token})
@@ -163,9 +163,9 @@ def test_ticked_queries_become_an_insight_and_more_can_be_added(live, targets):
 
 
 def test_the_api_opens_lists_resolves_and_reports(live, targets):
-    sales = {"Authorization": f"Bearer {api_token(live, 'sales')}"}
-    viewer = {"Authorization": f"Bearer {api_token(live, 'viewer')}"}
-    owner = {"Authorization": f"Bearer {api_token(live, 'owner')}"}
+    sales = {"Authorization": f"Bearer {live.api_token('sales')}"}
+    viewer = {"Authorization": f"Bearer {live.api_token('viewer')}"}
+    owner = {"Authorization": f"Bearer {live.api_token('owner')}"}
     with live.store.transaction() as session:
         who = contact(session, name="Bongi").id
     # Three YouTube queries, the only ones on that channel, answered in 20 and 90 business minutes and never.
