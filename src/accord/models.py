@@ -1,6 +1,7 @@
 """Imports every domain's tables so that Base.metadata holds the whole schema."""
 
 from accord.accounts import models as accounts  # noqa: F401
+from accord.business import models as business  # noqa: F401
 from accord.campaigns import models as campaigns  # noqa: F401
 from accord.consent import models as consent  # noqa: F401
 from accord.contacts import models as contacts  # noqa: F401

@@ -96,3 +96,20 @@ class ContactMerge(Base):
     merged_at: Mapped[datetime] = mapped_column(UTCDateTime)
     merged_by: Mapped[str] = mapped_column(String(120))
     undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ContactAttribute(Base):
+    """A fact about a contact beyond the fixed columns: an interest, a place they spend time, how they came in.
+
+    One row a value, so a key can hold several (interests) and every engine can group and join on it.
+    """
+
+    __tablename__ = "contact_attribute"
+    __table_args__ = (
+        CheckConstraint("length(key) > 0", name="key_not_empty"),
+        Index("ix_contact_attribute_key_value", "key", "value"),
+    )
+
+    contact_id: Mapped[int] = mapped_column(BigId, ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(String(300), primary_key=True)

@@ -71,6 +71,20 @@ class Deal(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
+class DealAttribute(Base):
+    """A fact about a deal beyond the fixed columns, e.g. the segment, the lead type or the behaviour profile."""
+
+    __tablename__ = "deal_attribute"
+    __table_args__ = (
+        CheckConstraint("length(key) > 0", name="key_not_empty"),
+        Index("ix_deal_attribute_key_value", "key", "value"),
+    )
+
+    deal_id: Mapped[int] = mapped_column(BigId, ForeignKey("deal.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(String(300), primary_key=True)
+
+
 class DealOffer(Base):
     """An offer on a deal, with the quantity and price proposed."""
 

@@ -13,6 +13,7 @@ from accord.kernel.vocabulary import one_of
 
 GOAL_METRICS = ("revenue", "new_customers", "conversion_rate", "response_time", "engaged_contacts")
 GOAL_UNITS = ("minor_units", "count", "basis_points", "seconds")
+GOAL_DIRECTIONS = ("at_least", "at_most")  # response time is met by staying under the target
 
 
 class Goal(Base):
@@ -22,6 +23,7 @@ class Goal(Base):
     __table_args__ = (
         one_of("metric", GOAL_METRICS),
         one_of("unit", GOAL_UNITS),
+        one_of("direction", GOAL_DIRECTIONS),
         CheckConstraint("period_end > period_start", name="period_not_empty"),
         CheckConstraint("unit <> 'minor_units' OR currency IS NOT NULL", name="money_has_currency"),
     )
@@ -34,6 +36,8 @@ class Goal(Base):
     currency: Mapped[str | None] = mapped_column(String(3))
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)
+    direction: Mapped[str] = mapped_column(String(10), default="at_least", server_default="at_least")
+    plan_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("plan.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

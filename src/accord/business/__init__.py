@@ -1,0 +1,1 @@
+"""The business review ("business DNA"): versioned needs, opportunities, strengths and the vision; competitors."""
