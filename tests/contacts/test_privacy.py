@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from accord.consent import service as consent
 from accord.consent.models import Consent
-from accord.contacts.models import Contact, Identity
+from accord.contacts.models import Contact, ContactAttribute, Identity
 from accord.contacts.privacy import ERASED, erase_person, export_person
 from accord.conversations.models import Message
 from accord.conversations.service import Outgoing, send_message
@@ -30,6 +30,9 @@ def person_with_history(session):
     consent.grant_consent(session, naledi.id, "education", "email", evidence_source="website form",
                           evidence_text="Recipes by email, please", actor=ACTOR, at=T0)
     order(session, naledi, at=T0 + timedelta(days=2), lines=[(3, 25_000), (-1, 25_000)])
+    session.add_all([ContactAttribute(contact_id=naledi.id, key="interest", value="baking"),
+                     ContactAttribute(contact_id=naledi.id, key="hangout", value="shop: Maponya Mall")])
+    session.flush()
     return naledi
 
 
@@ -41,6 +44,8 @@ def test_the_export_holds_everything_stored_about_the_person_as_json(session):
     assert json.loads(json.dumps(data)) == data
     assert data["contact"]["display_name"] == "Naledi Dlamini"
     assert [i["value"] for i in data["identities"]] == ["naledi@example.com"]
+    assert data["attributes"] == [{"key": "hangout", "value": "shop: Maponya Mall"},
+                                  {"key": "interest", "value": "baking"}]
     assert [e["text"] for e in data["engagements"]] == ["Do you deliver to Soweto?"]
     assert [m["body"] for m in data["messages"]] == ["Yes we do, Naledi!"]
     assert [(c["purpose"], c["evidence_text"]) for c in data["consents"]] == [("education", "Recipes by email, please")]
@@ -57,6 +62,7 @@ def test_erasure_removes_who_they_were_and_what_they_said_but_keeps_the_money(se
     stored = session.get(Contact, naledi.id)
     assert (stored.display_name, stored.city, stored.erased_at is not None) == (f"Erased contact {naledi.id}", None, True)
     assert session.scalar(select(func.count()).select_from(Identity).where(Identity.contact_id == naledi.id)) == 0
+    assert session.scalar(select(func.count()).select_from(ContactAttribute)) == 0
     assert session.scalars(select(Engagement.text).where(Engagement.contact_id == naledi.id)).all() == [None]
     assert session.scalar(select(func.sum(OrderLine.quantity * OrderLine.unit_price_minor))) == net_before == 50_000
     assert session.scalar(select(Order.contact_id)) == naledi.id

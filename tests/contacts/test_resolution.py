@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 import factories
 from accord.contacts.identity import IdentityKey, email_key, handle_key, phone_key
-from accord.contacts.models import Contact, ContactMerge, Identity
+from accord.contacts.models import Contact, ContactAttribute, ContactMerge, Identity
 from accord.contacts.queries import contact_detail, count_by_stage, list_contacts, merge_suggestions
 from accord.contacts.service import (
     PersonIn,
@@ -162,6 +162,32 @@ def test_merge_moves_everything_and_undo_moves_it_back(session):
         undo_merge(session, merge.id, actor=ACTOR)
     assert twice.value.message == f"merge {merge.id} was already undone"
     assert session.scalar(select(ContactMerge.undone_at).where(ContactMerge.id == merge.id)) is not None
+
+
+def _attributes(session, contact_id):
+    return sorted(session.execute(select(ContactAttribute.key, ContactAttribute.value)
+                                  .where(ContactAttribute.contact_id == contact_id)).tuples())
+
+
+def test_merge_brings_attributes_the_kept_contact_lacks_and_undo_returns_them(session):
+    kept = factories.contact(session, name="Thandi", email="thandi@example.com", at=T)
+    other = factories.contact(session, name="Thandi M", email="thandi.m@example.com", at=T)
+    session.add_all([ContactAttribute(contact_id=kept.id, key="interest", value="catering"),
+                     ContactAttribute(contact_id=other.id, key="interest", value="catering"),
+                     ContactAttribute(contact_id=other.id, key="interest", value="baking"),
+                     ContactAttribute(contact_id=other.id, key="hangout", value="shop: Maponya Mall")])
+    session.flush()
+
+    merge = merge_contacts(session, kept.id, other.id, reason="same person", actor=ACTOR)
+    assert merge.moved["contact_attribute"] == [["hangout", "shop: Maponya Mall"], ["interest", "baking"]]
+    assert _attributes(session, kept.id) == [("hangout", "shop: Maponya Mall"), ("interest", "baking"),
+                                             ("interest", "catering")]
+    assert _attributes(session, other.id) == [("interest", "catering")]
+
+    undo_merge(session, merge.id, actor=ACTOR)
+    assert _attributes(session, kept.id) == [("interest", "catering")]
+    assert _attributes(session, other.id) == [("hangout", "shop: Maponya Mall"), ("interest", "baking"),
+                                              ("interest", "catering")]
 
 
 def test_merge_refuses_itself_and_unknowns(session):

@@ -8,7 +8,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from accord.consent.models import Consent
-from accord.contacts.models import Contact, Identity
+from accord.contacts.models import Contact, ContactAttribute, Identity
 from accord.contacts.service import live_contact
 from accord.conversations.models import Conversation, Message, Query
 from accord.engagement.models import Engagement, Touch
@@ -33,6 +33,9 @@ def export_person(session: Session, contact_id: int) -> dict[str, Any]:
     return {
         "contact": snapshot(contact),
         "identities": rows(Identity, Identity.contact_id == contact.id),
+        "attributes": [{"key": key, "value": value} for key, value in session.execute(
+            select(ContactAttribute.key, ContactAttribute.value).where(ContactAttribute.contact_id == contact.id)
+            .order_by(ContactAttribute.key, ContactAttribute.value))],
         "engagements": rows(Engagement, Engagement.contact_id == contact.id),
         "touches": rows(Touch, Touch.contact_id == contact.id),
         "conversations": conversations,
@@ -59,6 +62,7 @@ def erase_person(session: Session, contact_id: int, *, actor: Actor, reason: str
     now = utcnow()
     conversation_ids = select(Conversation.id).where(Conversation.contact_id == contact.id).scalar_subquery()
     session.execute(delete(Identity).where(Identity.contact_id == contact.id))
+    session.execute(delete(ContactAttribute).where(ContactAttribute.contact_id == contact.id))
     session.execute(update(Engagement).where(Engagement.contact_id == contact.id).values(text=None, url=None))
     session.execute(update(Touch).where(Touch.contact_id == contact.id).values(visitor_id=None, referrer=None))
     session.execute(update(Message).where(Message.conversation_id.in_(conversation_ids)).values(body=ERASED))

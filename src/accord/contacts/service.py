@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from accord.contacts.identity import IdentityKey
-from accord.contacts.models import Contact, ContactMerge, Identity
+from accord.contacts.models import Contact, ContactAttribute, ContactMerge, Identity
 from accord.errors import Conflict, Invalid, NotFound
 from accord.kernel.audit import Actor, record
 from accord.kernel.clock import utcnow
@@ -251,6 +251,9 @@ def merge_contacts(session: Session, keep_id: int, merge_id: int, *, reason: str
         if ids:
             session.execute(update(model).where(model.id.in_(ids)).values({column: keep_id}))
             moved[f"{table_name}.{column}"] = ids
+    attributes = _move_attributes(session, merge_id, keep_id)
+    if attributes:
+        moved["contact_attribute"] = attributes
     kept_before = {"lifecycle_stage": kept.lifecycle_stage, "created_at": kept.created_at.isoformat(),
                    "first_channel": kept.first_channel}
     if STAGE_RANK[merged.lifecycle_stage] > STAGE_RANK[kept.lifecycle_stage]:
@@ -289,6 +292,9 @@ def undo_merge(session: Session, merge_id: int, *, actor: Actor) -> ContactMerge
     if kept is None or merged is None or kept.merged_into_id is not None:
         raise Conflict(f"merge {merge_id} cannot be undone: contact {merge.kept_contact_id} was merged again since")
     for path, ids in merge.moved.items():
+        if path == "contact_attribute":
+            _move_attributes(session, kept.id, merged.id, only=ids)
+            continue
         table_name, column = path.split(".")
         model = _model(table_name)
         session.execute(
@@ -308,6 +314,24 @@ def undo_merge(session: Session, merge_id: int, *, actor: Actor) -> ContactMerge
                action="merge_undone", summary=f"Merge with {other.display_name} (contact {other.id}) undone",
                after={"merge_id": merge.id})
     return merge
+
+
+def _move_attributes(session: Session, from_id: int, to_id: int, *, only: list[list[str]] | None = None
+                     ) -> list[list[str]]:
+    """Move a contact's attribute values to another contact, except those it already has; the moved pairs."""
+    held = set(session.execute(select(ContactAttribute.key, ContactAttribute.value)
+                               .where(ContactAttribute.contact_id == to_id)).tuples())
+    pairs = session.execute(select(ContactAttribute.key, ContactAttribute.value)
+                            .where(ContactAttribute.contact_id == from_id)
+                            .order_by(ContactAttribute.key, ContactAttribute.value)).tuples()
+    wanted = None if only is None else {tuple(pair) for pair in only}
+    moving = [[key, value] for key, value in pairs
+              if (key, value) not in held and (wanted is None or (key, value) in wanted)]
+    for key, value in moving:
+        session.execute(update(ContactAttribute).where(
+            ContactAttribute.contact_id == from_id, ContactAttribute.key == key, ContactAttribute.value == value,
+        ).values(contact_id=to_id))
+    return moving
 
 
 def _stage_from_moved(session: Session, contact_id: int) -> str:
