@@ -166,7 +166,7 @@ def test_merge_moves_everything_and_undo_moves_it_back(session):
 
 def _attributes(session, contact_id):
     return sorted(session.execute(select(ContactAttribute.key, ContactAttribute.value)
-                                  .where(ContactAttribute.contact_id == contact_id)).tuples())
+                                  .where(ContactAttribute.contact_id == contact_id)).all())
 
 
 def test_merge_brings_attributes_the_kept_contact_lacks_and_undo_returns_them(session):

@@ -320,10 +320,10 @@ def _move_attributes(session: Session, from_id: int, to_id: int, *, only: list[l
                      ) -> list[list[str]]:
     """Move a contact's attribute values to another contact, except those it already has; the moved pairs."""
     held = set(session.execute(select(ContactAttribute.key, ContactAttribute.value)
-                               .where(ContactAttribute.contact_id == to_id)).tuples())
+                               .where(ContactAttribute.contact_id == to_id)).all())
     pairs = session.execute(select(ContactAttribute.key, ContactAttribute.value)
                             .where(ContactAttribute.contact_id == from_id)
-                            .order_by(ContactAttribute.key, ContactAttribute.value)).tuples()
+                            .order_by(ContactAttribute.key, ContactAttribute.value)).all()
     wanted = None if only is None else {tuple(pair) for pair in only}
     moving = [[key, value] for key, value in pairs
               if (key, value) not in held and (wanted is None or (key, value) in wanted)]
