@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from accord.api import consent, contacts, deals, inbox, nurture, overview, queries, reviews
+from accord.api import business
 
 API_PREFIX = "/api/v1"
 PROBLEM = {"description": "Problem details (RFC 9457)", "content": {"application/problem+json": {}}}
@@ -13,6 +14,7 @@ PROBLEM = {"description": "Problem details (RFC 9457)", "content": {"application
 DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
     overview.router, contacts.router, inbox.router, reviews.router, consent.router, deals.router,
     nurture.router, queries.router,
+    business.router,
 )
 
 

@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from accord.accounts import service as accounts
 from accord.accounts.schemas import UserIn
+from accord.cli.business import business_app
 from accord.cli.imports import import_app
 from accord.cli.nurture import tasks_command
 from accord.cli.reviews import reviews_app
@@ -38,6 +39,7 @@ user_app = typer.Typer(help="People who sign in.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(import_app, name="import")
+app.add_typer(business_app, name="business")
 app.add_typer(reviews_app)  # `accord review` and `accord report`
 app.command("sync")(sync_command)
 app.command("tasks")(tasks_command)

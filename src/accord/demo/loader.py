@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from accord.accounts.models import User
 from accord.accounts.schemas import UserIn
 from accord.accounts.service import create_user, new_password
+from accord.business.demo import add_demo_review
 from accord.contacts.models import Contact
 from accord.demo.generator import NULL_TS, SCALES, Column, Day, DemoGenerator, Flag, Ref, Rows, Ts
 from accord.demo.models import DemoRun
@@ -98,6 +99,9 @@ def load_demo(store: "Store", *, scale: str = "small", seed: int = 7, anchor_on:
     with store.transaction() as session:
         if store.engine.dialect.name == "postgresql":
             _reset_sequences(session)
+        # Written through its services, in the transaction that marks the load done, so it is never half there.
+        counts["audit_event"] += add_demo_review(session, actor=Actor.user(session.get(User, marketing)),
+                                                 anchor_on=anchor_on, tz=JOHANNESBURG)
         run = session.get(DemoRun, run_id)
         run.status = "loaded"
         run.counts = {"offsets": offsets, "rows": counts}

@@ -16,6 +16,7 @@ from accord.web.routes import (
     areas, auth, consent, conversations, dashboard, deals, health, hooks, inbox, insights, nurture, privacy, queries,
     reviews, settings, tracker,
 )
+from accord.web.routes import business
 from accord.web.templating import make_templates
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -32,6 +33,7 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (
     auth.router, health.router, dashboard.router, inbox.router, areas.router, settings.router, hooks.router,
     tracker.router, reviews.router, consent.router, conversations.router, privacy.router, deals.router,
     nurture.router, queries.router, insights.router,
+    business.router,
 )
 
 

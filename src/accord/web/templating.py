@@ -21,6 +21,7 @@ NAVIGATION = [
     ("Insights", "/insights"),
     ("Contacts", "/contacts"),
     ("Pipeline", "/pipeline"),
+    ("Business", "/business"),
     ("Campaigns", "/campaigns"),
     ("Plan", "/plan"),
     ("Reviews", "/reviews"),
