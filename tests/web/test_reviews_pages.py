@@ -34,8 +34,8 @@ from web.conftest import PASSWORD, ROLE_EMAILS, LiveApp, serve
 REVIEWS = all_reviews()
 NAMES = list(REVIEWS)
 # Money first, then how it was won, then the people; reviews added later follow alphabetically.
-OWNER_ORDER = ["revenue", "income", "growth", "roi", "attribution", "journey", "customers", "audience", "needs",
-               "alignment"]
+OWNER_ORDER = ["revenue", "income", "growth", "roi", "attribution", "journey", "segments", "customers", "audience",
+               "needs", "alignment"]
 IN_ORDER = [name for name in OWNER_ORDER if name in REVIEWS] + [name for name in NAMES if name not in OWNER_ORDER]
 DATASET_NAME = re.compile(r"^data-[0-9a-f]{32}$")
 DEMO_TEMPLATE = Path(tempfile.gettempdir()) / f"accord-review-demo-{os.getpid()}"

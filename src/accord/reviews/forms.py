@@ -20,8 +20,8 @@ from accord.errors import Invalid, NotFound
 from accord.kernel.money import Money
 from accord.reviews.base import Review, ReviewQuery, ReviewResult, all_reviews
 
-READING_ORDER = ("revenue", "income", "growth", "roi", "attribution", "journey", "customers", "audience", "needs",
-                 "alignment")
+READING_ORDER = ("revenue", "income", "growth", "roi", "attribution", "journey", "segments", "customers", "audience",
+                 "needs", "alignment")
 LABELS = {"from_on": "From", "to_on": "To (not included)", "by": "By"}
 ACRONYMS = {"sla": "SLA", "roi": "ROI", "roas": "ROAS", "rfm": "RFM", "clv": "CLV", "utm": "UTM", "id": "ID",
             "p50": "P50", "p90": "P90", "cac": "CAC", "ltv": "LTV"}

@@ -20,11 +20,13 @@ from accord.errors import Invalid
 Getter = Callable[[list[str]], str]
 
 _TOP_KEYS = {"kind", "source", "timezone", "currency", "region", "batch_size", "file", "fields", "identity", "values",
-             "refund", "countries", "details", "cost_ratio"}
+             "refund", "countries", "details", "attributes", "cost_ratio"}
 _FILE_KEYS = {"format", "encoding", "delimiter", "quotechar"}
 _FIELD_KEYS = {"column", "columns", "value", "template", "format", "pattern", "default"}
 _IDENTITY_KEYS = {"kind", "column", "template", "channel", "pattern"}
 _MAX_HEADER_SHOWN = 12
+# Attribute keys name a fact in reviews, persona rules and the command line: short, no spaces or colons.
+_ATTRIBUTE_KEY = re.compile(r"[A-Za-z0-9_.-]{1,60}")
 
 
 @dataclass(frozen=True)
@@ -74,11 +76,13 @@ class Mapping:
     refund: dict[str, Any] | None = None
     countries: dict[str, str] = field(default_factory=dict)
     details: dict[str, FieldSpec] = field(default_factory=dict)
+    attributes: dict[str, FieldSpec] = field(default_factory=dict)
 
     def referenced_columns(self) -> list[str]:
         """Every column the mapping reads, in a stable order."""
         names: list[str] = []
-        specs = [*self.fields.values(), *(i.source for i in self.identities), *self.details.values()]
+        specs = [*self.fields.values(), *(i.source for i in self.identities), *self.details.values(),
+                 *self.attributes.values()]
         for spec in specs:
             names += spec.referenced_columns()
         if self.refund and self.refund.get("column"):
@@ -145,9 +149,20 @@ def parse_mapping(data: dict[str, Any], *, name: str) -> Mapping:
     if not all(isinstance(v, str) for v in countries.values()):
         raise Invalid("mapping", "[countries] must map names to ISO 3166 codes (or \"\" for none)")
     mapping.countries = dict(countries)
-    details = data.get("details", {})
-    mapping.details = {key: _field_spec(f"details.{key}", value) for key, value in details.items()}
+    mapping.details = _keyed_specs(data, "details")
+    mapping.attributes = _keyed_specs(data, "attributes")
     return mapping
+
+
+def _keyed_specs(data: dict[str, Any], section: str) -> dict[str, FieldSpec]:
+    """A [details] or [attributes] table: attribute key → where its value comes from."""
+    table = data.get(section, {})
+    if not isinstance(table, dict):
+        raise Invalid("mapping", f"[{section}] must be a table of attribute keys")
+    for key in table:
+        if not _ATTRIBUTE_KEY.fullmatch(key):
+            raise Invalid("mapping", f"[{section}] key '{key}' must be 1 to 60 letters, digits, '_', '-' or '.'")
+    return {key: _field_spec(f"{section}.{key}", value) for key, value in table.items()}
 
 
 def _only(table: Any, allowed: set[str], where: str) -> None:

@@ -105,6 +105,8 @@ prefix = "C"
     # Olist's marketing-qualified leads: one row per lead (mql_id) with the day of first contact, the landing
     # page and the origin (the marketing channel). Each becomes a contact at stage lead, known by mql_id as a
     # handle on 'other', with a visit touch carrying origin and landing page as utm_medium and utm_content.
+    # The contact keeps the raw origin as attribute lead_origin ("(none)" where the file leaves it empty, so
+    # those 60 leads still form a group of their own) and the landing page as landing_page.
     "olist-mql": """
 kind = "leads"
 source = "olist-mql"
@@ -124,6 +126,10 @@ kind = "handle"
 column = "mql_id"
 channel = "other"
 
+[attributes]
+lead_origin = { column = "origin", default = "(none)" }
+landing_page = "landing_page_id"
+
 [values.channel]
 organic_search = "website"
 paid_search = "website"
@@ -139,7 +145,8 @@ unknown = "other"
 """,
     # Olist's closed deals: the leads that became sellers. Each is a won deal (value: the declared monthly
     # revenue, BRL) for the lead's contact, which also gets the seller id as a handle on 'marketplace'.
-    # Segment, lead type, behaviour profile and the rest are kept as the deal's details.
+    # Segment, lead type, behaviour profile and the rest are kept as the deal's details, which become the deal's
+    # attributes (non-empty values only: most deals leave has_company, has_gtin and the stock columns empty).
     "olist-closed-deals": """
 kind = "leads"
 source = "olist-closed-deals"

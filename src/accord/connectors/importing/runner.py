@@ -103,6 +103,9 @@ def check_mapping(kind: Kind, mapping: Mapping) -> None:
             raise Invalid("mapping", f"{kind.name} imports need the field '{name}'")
     if kind.needs_identity and not mapping.identities:
         raise Invalid("mapping", f"{kind.name} imports need at least one [[identity]] (an email, phone or handle column)")
+    if mapping.attributes and not getattr(kind, "takes_attributes", False):
+        takers = " and ".join(k.name for k in KINDS.values() if getattr(k, "takes_attributes", False))
+        raise Invalid("mapping", f"[attributes] is read by {takers} imports only, not by {kind.name} imports")
 
 
 def import_file(
