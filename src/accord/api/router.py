@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from accord.api import consent, contacts, deals, inbox, nurture, overview, queries, reviews
 from accord.api import business
+from accord.api import plan
 
 API_PREFIX = "/api/v1"
 PROBLEM = {"description": "Problem details (RFC 9457)", "content": {"application/problem+json": {}}}
@@ -15,6 +16,7 @@ DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
     overview.router, contacts.router, inbox.router, reviews.router, consent.router, deals.router,
     nurture.router, queries.router,
     business.router,
+    plan.router,
 )
 
 

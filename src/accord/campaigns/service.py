@@ -1,7 +1,9 @@
-"""Writes to campaigns: what they cost (spend rows), with campaigns found or created by name."""
+"""Writes to campaigns: planning them (name, ideas, channel, persona, goal, budget, dates, status) and what they
+cost (spend rows), with campaigns found or created by name when spend is imported."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -9,11 +11,123 @@ from datetime import date
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from accord.campaigns.models import Campaign, Spend
-from accord.kernel.audit import Actor
+from accord.campaigns.models import CAMPAIGN_STATUSES, Campaign, Spend
+from accord.campaigns.schemas import CampaignIn, SpendEntryIn
+from accord.errors import Conflict, Invalid, NotFound
+from accord.kernel.audit import Actor, record, snapshot
 from accord.kernel.clock import utcnow
 from accord.kernel.db import allocate_ids, bulk_insert, chunked, known_ids
+from accord.kernel.money import Money, check_currency
+from accord.kernel.vocabulary import CHANNELS
+from accord.personas.models import Persona
+from accord.planning.models import Goal, Plan
 
+MAX_NAME = 200
+MAX_IDEAS = 10_000
+MAX_NOTE = 300
+MANUAL_SOURCE = "manual"
+# Budgets and spend are stored as 64-bit integers of minor units.
+MAX_MINOR = 10**15
+
+
+def _text(value: str | None, field: str, limit: int, *, required: bool) -> str:
+    text = (value or "").strip()
+    if required and not text:
+        raise Invalid(field, "is empty; give the campaign a name people will recognise, e.g. 'Winter Warmers 2026'")
+    if len(text) > limit:
+        raise Invalid(field, f"{len(text):,} characters; the limit is {limit:,}")
+    return text
+
+
+def _minor(value: int, field: str, currency: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Invalid(field, f"{value!r} is not a whole number of minor units")
+    if value < 0:
+        raise Invalid(field, f"{Money(value, currency)} is negative; it must be zero or more")
+    if value > MAX_MINOR:
+        raise Invalid(field, f"{value:,} minor units is more than this workspace can hold")
+    return value
+
+
+def _existing(session: Session, model: type, key: int | None, field: str, what: str) -> int | None:
+    if key is not None and session.get(model, key) is None:
+        raise Invalid(field, f"there is no {what} {key}")
+    return key
+
+
+def _checked(session: Session, data: CampaignIn, *, campaign_id: int | None) -> dict[str, object]:
+    """The campaign's columns from the input, each fault named by its field."""
+    name = _text(data.name, "name", MAX_NAME, required=True)
+    if data.channel not in CHANNELS:
+        raise Invalid("channel", f"'{data.channel}' is not a channel; use one of {', '.join(CHANNELS)}")
+    if data.status not in CAMPAIGN_STATUSES:
+        raise Invalid("status", f"'{data.status}' is not a status; use one of {', '.join(CAMPAIGN_STATUSES)}")
+    currency = check_currency(data.currency)
+    budget = _minor(data.budget_minor, "budget_minor", currency)
+    if data.ends_on < data.starts_on:
+        raise Invalid("ends_on", f"{data.ends_on} is before starts_on {data.starts_on}")
+    utm = (data.utm_campaign or "").strip() or None
+    if utm is not None and len(utm) > MAX_NAME:
+        raise Invalid("utm_campaign", f"{len(utm):,} characters; the limit is {MAX_NAME}")
+    others = select(Campaign.id).where(Campaign.id != campaign_id) if campaign_id else select(Campaign.id)
+    if session.scalar(others.where(Campaign.name == name)) is not None:
+        raise Conflict(f"a campaign named '{name}' already exists")
+    if utm is not None and session.scalar(others.where(Campaign.utm_campaign == utm)) is not None:
+        raise Conflict(f"another campaign already uses utm_campaign '{utm}'")
+    return {
+        "name": name, "channel": data.channel, "status": data.status, "currency": currency, "budget_minor": budget,
+        "starts_on": data.starts_on, "ends_on": data.ends_on, "utm_campaign": utm,
+        "ideas": _text(data.ideas, "ideas", MAX_IDEAS, required=False),
+        "persona_id": _existing(session, Persona, data.persona_id, "persona_id", "persona"),
+        "goal_id": _existing(session, Goal, data.goal_id, "goal_id", "goal"),
+        "plan_id": _existing(session, Plan, data.plan_id, "plan_id", "plan"),
+    }
+
+
+def get_campaign(session: Session, campaign_id: int) -> Campaign:
+    """The campaign, or NotFound."""
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise NotFound(f"no campaign {campaign_id}")
+    return campaign
+
+
+def create_campaign(session: Session, data: CampaignIn, *, actor: Actor) -> Campaign:
+    """Plan a campaign: name, ideas, channel, persona, goal, plan, budget and dates."""
+    campaign = Campaign(**_checked(session, data, campaign_id=None), created_at=utcnow())
+    session.add(campaign)
+    session.flush()
+    record(session, actor=actor, entity="campaign", entity_id=campaign.id, action="created",
+           summary=f"Campaign '{campaign.name}' planned", after=snapshot(campaign))
+    return campaign
+
+
+def update_campaign(session: Session, campaign_id: int, data: CampaignIn, *, actor: Actor) -> Campaign:
+    """Change a campaign's plan: every field is replaced by the input."""
+    campaign = get_campaign(session, campaign_id)
+    values = _checked(session, data, campaign_id=campaign.id)
+    before = snapshot(campaign)
+    for key, value in values.items():
+        setattr(campaign, key, value)
+    session.flush()
+    record(session, actor=actor, entity="campaign", entity_id=campaign.id, action="updated",
+           summary=f"Campaign '{campaign.name}' changed", before=before, after=snapshot(campaign))
+    return campaign
+
+
+def add_spend(session: Session, campaign_id: int, data: SpendEntryIn, *, actor: Actor) -> Spend:
+    """Record what a campaign cost on one day, entered by a person (imports use record_spend)."""
+    campaign = get_campaign(session, campaign_id)
+    currency = check_currency(data.currency)
+    amount = _minor(data.amount_minor, "amount_minor", currency)
+    spend = Spend(campaign_id=campaign.id, spent_on=data.spent_on, amount_minor=amount, currency=currency,
+                  note=_text(data.note, "note", MAX_NOTE, required=False), source=MANUAL_SOURCE,
+                  external_id=uuid.uuid4().hex)
+    session.add(spend)
+    session.flush()
+    record(session, actor=actor, entity="campaign", entity_id=campaign.id, action="spend recorded",
+           summary=f"{amount} minor units of {currency} spent on {data.spent_on}", after=snapshot(spend))
+    return spend
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from accord.web.routes import (
     reviews, settings, tracker,
 )
 from accord.web.routes import business
+from accord.web.routes import plan
 from accord.web.templating import make_templates
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -34,6 +35,7 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (
     tracker.router, reviews.router, consent.router, conversations.router, privacy.router, deals.router,
     nurture.router, queries.router, insights.router,
     business.router,
+    plan.router,
 )
 
 

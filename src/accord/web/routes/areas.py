@@ -1,4 +1,4 @@
-"""The areas of the loop that are read-only today: contacts, pipeline, campaigns, plan."""
+"""The areas of the loop that are read-only today: contacts and the pipeline board."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from accord.accounts.models import User
-from accord.campaigns.queries import list_campaigns
 from accord.contacts.queries import contact_detail, list_contacts
 from accord.contacts.service import merge_contacts, undo_merge
 from accord.kernel.audit import Actor
@@ -19,7 +18,6 @@ from accord.nurture.queries import referrals_of, tasks_of, users_for_tasks
 from accord.pipeline.deals import STAY_IN_TOUCH
 from accord.pipeline.models import PROOF_KINDS
 from accord.pipeline.queries import active_offers, board, deals_of, orders_of
-from accord.planning.queries import plan_overview
 from accord.web.security import EDITORS, EVERYONE, DbSession, page_user
 from accord.web.templating import is_fragment_request
 
@@ -63,18 +61,6 @@ def contact_page(request: Request, session: DbSession, contact_id: int, user: Us
 def pipeline(request: Request, session: DbSession, user: User = page_user(*EVERYONE)) -> Response:
     """Open deals by stage."""
     return _render(request, "pipeline/index.html", user, "/pipeline", board=board(session))
-
-
-@router.get("/campaigns")
-def campaigns(request: Request, session: DbSession, user: User = page_user(*EVERYONE)) -> Response:
-    """Campaigns with budget against spend."""
-    return _render(request, "campaigns/index.html", user, "/campaigns", campaigns=list_campaigns(session))
-
-
-@router.get("/plan")
-def plan(request: Request, session: DbSession, user: User = page_user(*EVERYONE)) -> Response:
-    """Plans, goals and review cycles."""
-    return _render(request, "plan/index.html", user, "/plan", overview=plan_overview(session))
 
 
 @router.post("/contacts/{contact_id}/merge")
