@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from accord.api import consent, contacts, deals, inbox, nurture, overview, queries, reviews
 from accord.api import business
 from accord.api import plan
+from accord.api import personas
 
 API_PREFIX = "/api/v1"
 PROBLEM = {"description": "Problem details (RFC 9457)", "content": {"application/problem+json": {}}}
@@ -17,6 +18,7 @@ DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
     nurture.router, queries.router,
     business.router,
     plan.router,
+    personas.router,
 )
 
 

@@ -19,6 +19,7 @@ from accord.accounts.schemas import UserIn
 from accord.cli.business import business_app
 from accord.cli.imports import import_app
 from accord.cli.nurture import tasks_command
+from accord.cli.personas import personas_app
 from accord.cli.plan import plan_app
 from accord.cli.reviews import reviews_app
 from accord.cli.warehouse import sync_after_change, sync_command
@@ -42,6 +43,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(import_app, name="import")
 app.add_typer(business_app, name="business")
 app.add_typer(plan_app, name="plan")
+app.add_typer(personas_app, name="personas")
 app.add_typer(reviews_app)  # `accord review` and `accord report`
 app.command("sync")(sync_command)
 app.command("tasks")(tasks_command)

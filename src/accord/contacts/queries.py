@@ -15,6 +15,7 @@ from accord.engagement.models import Engagement
 from accord.errors import NotFound
 from accord.kernel.audit import timeline
 from accord.kernel.vocabulary import LIFECYCLE_STAGES
+from accord.personas.queries import ContactFit, contact_fits
 
 
 _LIVE = Contact.merged_into_id.is_(None)
@@ -95,6 +96,7 @@ class ContactDetail:
     suggestions: list[MergeSuggestion]
     consents: list[Consent] = field(default_factory=list)
     waiting: list[Engagement] = field(default_factory=list)
+    personas: list[ContactFit] = field(default_factory=list)  # every persona they fit at all, best first
 
 
 def contact_timeline(session: Session, contact_id: int, *, limit: int = 200) -> list[TimelineEntry]:
@@ -153,4 +155,4 @@ def contact_detail(session: Session, contact_id: int) -> ContactDetail:
     waiting = list(session.scalars(select(Engagement).where(Engagement.contact_id == contact_id, *_WAITING)
                                    .order_by(Engagement.occurred_at)))
     return ContactDetail(contact, organisation, identities, contact_timeline(session, contact_id), merges, suggestions,
-                         consents, waiting)
+                         consents, waiting, contact_fits(session, contact_id))

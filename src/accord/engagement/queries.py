@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from accord.contacts.models import Contact
 from accord.engagement.models import Engagement
-from accord.personas.models import Persona, PersonaFit
+from accord.personas.queries import best_fits
 
 # Must match the partial index ix_engagement_waiting, so the inbox never scans answered engagements.
 _WAITING = (Engagement.answered_at.is_(None), not_(Engagement.is_spam))
@@ -67,22 +67,6 @@ def waiting_list(
                     *fits.get(e.contact_id, (None, None)))
         for e, name in rows
     ]
-
-
-def best_fits(session: Session, contact_ids: set[int]) -> dict[int, tuple[str, float]]:
-    """Each contact's best-fitting persona and its score, where personas have been scored."""
-    if not contact_ids:
-        return {}
-    rows = session.execute(
-        select(PersonaFit.contact_id, Persona.name, PersonaFit.score)
-        .join(Persona, Persona.id == PersonaFit.persona_id)
-        .where(PersonaFit.contact_id.in_(sorted(contact_ids)))
-    ).all()
-    best: dict[int, tuple[str, float]] = {}
-    for contact_id, name, score in rows:
-        if contact_id not in best or score > best[contact_id][1]:
-            best[contact_id] = (name, score)
-    return best
 
 
 def find_engagement(session: Session, source: str, external_id: str) -> Engagement | None:

@@ -18,6 +18,7 @@ from accord.web.routes import (
 )
 from accord.web.routes import business
 from accord.web.routes import plan
+from accord.web.routes import personas
 from accord.web.templating import make_templates
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -36,6 +37,7 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (
     nurture.router, queries.router, insights.router,
     business.router,
     plan.router,
+    personas.router,
 )
 
 

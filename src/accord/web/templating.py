@@ -22,6 +22,7 @@ NAVIGATION = [
     ("Contacts", "/contacts"),
     ("Pipeline", "/pipeline"),
     ("Business", "/business"),
+    ("Personas", "/personas"),
     ("Campaigns", "/campaigns"),
     ("Plan", "/plan"),
     ("Reviews", "/reviews"),
