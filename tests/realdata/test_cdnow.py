@@ -62,14 +62,20 @@ def sample_rows() -> list[tuple[int, date, str, str]]:
     return rows
 
 
-def calibration_summary(rows) -> tuple[list[float], list[float], list[float], list[float]]:
-    """x, t_x, T in weeks and the mean repeat spend in dollars, as Fader and Hardie count them: a customer's
-    purchases on one day are one transaction; T runs from the first purchase to the end of week 39."""
+def spent_by_day(rows) -> dict[int, dict[date, Decimal]]:
+    """Dollars per customer and day within the calibration weeks."""
     spent: dict[int, dict[date, Decimal]] = {}
     for customer, day, dollars, _ in rows:
         if day <= LAST_DAY:
             days = spent.setdefault(customer, {})
             days[day] = days.get(day, Decimal(0)) + Decimal(dollars)
+    return spent
+
+
+def calibration_summary(rows) -> tuple[list[float], list[float], list[float], list[float]]:
+    """x, t_x, T in weeks and the mean repeat spend in dollars, as Fader and Hardie count them: a customer's
+    purchases on one day are one transaction; T runs from the first purchase to the end of week 39."""
+    spent = spent_by_day(rows)
     x, tx, T, m = [], [], [], []
     for customer in sorted(spent):
         days = sorted(spent[customer])
@@ -79,6 +85,16 @@ def calibration_summary(rows) -> tuple[list[float], list[float], list[float], li
         repeats = [spent[customer][d] for d in days[1:]]
         m.append(float(sum(repeats) / len(repeats)) if repeats else 0.0)
     return x, tx, T, m
+
+
+def repeat_cents_per_purchase(rows) -> list[float]:
+    """Each customer's mean repeat spend in cents: whole cents of the repeat days over their number."""
+    spent = spent_by_day(rows)
+    means = []
+    for customer in sorted(spent):
+        repeats = [spent[customer][d] for d in sorted(spent[customer])[1:]]
+        means.append(float(int(sum(repeats) * 100)) / len(repeats) if repeats else 0.0)
+    return means
 
 
 def assert_published(purchases, spend, *, spend_unit: float) -> None:
@@ -129,9 +145,11 @@ def raw_warehouse_tables(rows) -> dict[str, pa.Table]:
 
 def expected_review_models(rows):
     """The parameters the review must report: the fits on the independent summary, rounded as the review rounds."""
-    x, tx, T, m = calibration_summary(rows)
+    x, tx, T, _ = calibration_summary(rows)
     purchases = clv.fit_bgnbd(x, tx, T)
-    spend = clv.fit_gamma_gamma(x, [v * 100 for v in m])
+    # The review divides whole cents by the number of repeats; so does this, so both fits see the same floats
+    # (dollars × 100 differs in the last bit, and the Gamma-Gamma likelihood is flat enough for that to show).
+    spend = clv.fit_gamma_gamma(x, repeat_cents_per_purchase(rows))
     return ({"r": round(purchases.r, 6), "alpha": round(purchases.alpha, 6), "a": round(purchases.a, 6),
              "b": round(purchases.b, 6), "customers": 2357},
             {"p": round(spend.p, 6), "q": round(spend.q, 6), "gamma": round(spend.gamma, 6), "customers": 946})
