@@ -131,8 +131,8 @@ def test_a_column_the_file_lacks_is_named_with_the_header():
 @pytest.mark.parametrize(("data", "message"), [
     ({"fields": {"text": {"column": "a", "value": "b"}}},
      "mapping: field 'text' needs exactly one of column, columns, value or template"),
-    ({"colour": "blue"}, "mapping: mapping has unknown key 'colour' (known: batch_size, cost_ratio, countries, "
-                         "currency, details, fields, file, identity, kind, refund, region, source, timezone, values)"),
+    ({"colour": "blue"}, "mapping: mapping has unknown key 'colour' (known: attributes, batch_size, cost_ratio, "
+                         "countries, currency, details, fields, file, identity, kind, refund, region, source, timezone, values)"),
     ({"identity": [{"kind": "fax", "column": "n"}]},
      "mapping: [[identity]] 1: kind must be email, phone or handle, not 'fax'"),
     ({"fields": {"id": {"column": "x", "pattern": "\\d+"}}}, "mapping: field 'id' has a pattern without a (group) to keep"),
