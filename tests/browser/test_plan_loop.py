@@ -15,9 +15,8 @@ from accord.campaigns.models import Campaign
 from accord.demo.models import DemoRun
 from accord.personas.models import Persona
 from accord.planning.models import Goal, ReviewCycle
-from browser.conftest import browser, screenshot_dir  # noqa: F401 - the shared Chromium and screenshot fixtures
-from web.conftest import PASSWORD, ROLE_EMAILS, LiveApp, serve
-from web.test_reviews_pages import demo_store
+from web.conftest import PASSWORD, ROLE_EMAILS, LiveApp
+from web.test_reviews_pages import served_demo
 
 pytestmark = pytest.mark.browser
 
@@ -27,14 +26,11 @@ CHANGES = "Move R2,000 a month from Instagram to LinkedIn before the year-end fu
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Iterator[LiveApp]:
-    store = demo_store(tmp_path_factory.mktemp("plan-browser"))
-    server = serve(store)
-    yield LiveApp(next(server), store)
-    server.close()
-    store.close()
+    with served_demo(tmp_path_factory, "plan-browser") as live:
+        yield live
 
 
-def test_persona_goal_and_campaign_then_a_closed_cycle_opens_the_next(browser, demo, screenshot_dir):  # noqa: F811
+def test_persona_goal_and_campaign_then_a_closed_cycle_opens_the_next(browser, demo, screenshot_dir):
     with demo.store.transaction() as session:
         anchor: date = session.scalar(select(DemoRun.anchor_on))
     month_end = anchor.replace(day=1) - timedelta(days=1)

@@ -14,8 +14,8 @@ from playwright.sync_api import expect
 
 from accord.kernel.store import Store
 from accord.reviews.base import all_reviews
-from web.conftest import PASSWORD, ROLE_EMAILS, serve
-from web.test_reviews_pages import demo_store, plain_text, run_directly
+from web.conftest import PASSWORD, ROLE_EMAILS
+from web.test_reviews_pages import plain_text, run_directly, served_demo
 
 pytestmark = pytest.mark.browser
 # A review runs on a machine other test runs share: give each change time to come back.
@@ -27,11 +27,8 @@ SHOTS = Path(tempfile.gettempdir()) / "accord-review-pages"
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory) -> Iterator[tuple[str, Store]]:
-    store = demo_store(tmp_path_factory.mktemp("reviews-browser"))
-    server = serve(store)
-    yield next(server), store
-    server.close()
-    store.close()
+    with served_demo(tmp_path_factory, "reviews-browser") as live:
+        yield live.url, live.store
 
 
 def log_in(browser, url: str):

@@ -13,9 +13,8 @@ from playwright.sync_api import expect
 from accord.business.demo import DEMO_REVIEW
 from accord.kernel.money import Money
 from accord.reviews.roi import RoiQuery
-from browser.conftest import browser, screenshot_dir  # noqa: F401 - the shared Chromium and screenshot fixtures
-from web.conftest import PASSWORD, ROLE_EMAILS, LiveApp, serve
-from web.test_reviews_pages import demo_store, run_directly
+from web.conftest import PASSWORD, ROLE_EMAILS, LiveApp
+from web.test_reviews_pages import run_directly, served_demo
 
 pytestmark = pytest.mark.browser
 JOHANNESBURG = ZoneInfo("Africa/Johannesburg")
@@ -23,14 +22,11 @@ JOHANNESBURG = ZoneInfo("Africa/Johannesburg")
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Iterator[LiveApp]:
-    store = demo_store(tmp_path_factory.mktemp("business-browser"))
-    server = serve(store)
-    yield LiveApp(next(server), store)
-    server.close()
-    store.close()
+    with served_demo(tmp_path_factory, "business-browser") as live:
+        yield live
 
 
-def test_marketing_reworks_the_review_sees_the_figures_and_what_changed(browser, demo, screenshot_dir):  # noqa: F811
+def test_marketing_reworks_the_review_sees_the_figures_and_what_changed(browser, demo, screenshot_dir):
     tomorrow = datetime.now(JOHANNESBURG).date() + timedelta(days=1)
     roi = run_directly(demo.store, "roi", RoiQuery(from_on=tomorrow.replace(year=tomorrow.year - 1), to_on=tomorrow))
     page = browser.new_page(viewport={"width": 1280, "height": 900})

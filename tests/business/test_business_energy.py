@@ -17,8 +17,8 @@ from accord.demo.models import DemoRun
 from accord.kernel.money import Money
 from accord.reviews.income import IncomeQuery
 from accord.reviews.roi import RoiQuery
-from web.conftest import LiveApp, serve
-from web.test_reviews_pages import demo_store, run_directly
+from web.conftest import LiveApp
+from web.test_reviews_pages import run_directly, served_demo
 
 JOHANNESBURG = ZoneInfo("Africa/Johannesburg")
 CARD = re.compile(r'<div class="card"><span class="label">(.*?)</span><span class="figure">(.*?)</span></div>')
@@ -27,11 +27,8 @@ CARD = re.compile(r'<div class="card"><span class="label">(.*?)</span><span clas
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Iterator[LiveApp]:
     """The demo business served over HTTP, its warehouse synced."""
-    store = demo_store(tmp_path_factory.mktemp("business-demo"))
-    server = serve(store)
-    yield LiveApp(next(server), store)
-    server.close()
-    store.close()
+    with served_demo(tmp_path_factory, "business-demo") as live:
+        yield live
 
 
 def cards(page: str, start: str, end: str | None = None) -> list[tuple[str, str]]:

@@ -9,7 +9,6 @@ import pytest
 from playwright.sync_api import expect
 
 from accord.kernel.store import Store
-from browser.conftest import ARTIFACTS, browser  # noqa: F401 - the Chromium fixture
 from persona_people import order, organisation, person
 from stores import settings_for
 from web.conftest import PASSWORD, ROLE_EMAILS, served
@@ -35,7 +34,7 @@ def shop(tmp_path_factory) -> Iterator[tuple[str, Store]]:
         yield live.url, live.store
 
 
-def test_declare_fix_discover_and_see_the_fit(browser, shop):  # noqa: F811 - the fixture imported above
+def test_declare_fix_discover_and_see_the_fit(browser, shop, screenshot_dir):
     url, _ = shop
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     errors: list[str] = []
@@ -78,13 +77,13 @@ def test_declare_fix_discover_and_see_the_fit(browser, shop):  # noqa: F811 - th
     page.locator("#discover form").first.locator("button").click()
     discovered = page.locator("#personas-discovered tbody tr[data-persona]")
     expect(discovered).to_have_count(3, timeout=WAIT)
-    page.screenshot(path=ARTIFACTS / "personas.png", full_page=True)
+    page.screenshot(path=screenshot_dir / "personas.png", full_page=True)
     names = discovered.locator("strong").all_inner_texts()
     office = next(name for name in names if "LinkedIn" in name)
     page.locator("#personas-discovered").get_by_role("link", name=office).click()
     expect(page.locator("#persona-traits li")).to_have_count(3)
     expect(page.locator("#best-fitting tbody tr")).to_have_count(10)
-    page.screenshot(path=ARTIFACTS / "persona.png", full_page=True)
+    page.screenshot(path=screenshot_dir / "persona.png", full_page=True)
 
     page.goto(f"{url}/inbox")
     row = page.locator("tr", has=page.get_by_role("link", name="Sandton 1", exact=True))

@@ -28,8 +28,8 @@ from accord.planning.schemas import CycleIn
 from accord.reviews import alignment, audience, customers, journey, revenue, roi
 from cli.cli_support import Call, run
 from stores import settings_for
-from web.conftest import LiveApp, serve
-from web.test_reviews_pages import demo_store, run_directly
+from web.conftest import LiveApp
+from web.test_reviews_pages import run_directly, served_demo
 
 RUNNING_GOAL_DAYS = 120  # the running goals start this many days before the demo's last day
 
@@ -37,11 +37,8 @@ RUNNING_GOAL_DAYS = 120  # the running goals start this many days before the dem
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Iterator[LiveApp]:
     """The demo business served over HTTP, its warehouse synced."""
-    store = demo_store(tmp_path_factory.mktemp("plan-demo"))
-    server = serve(store)
-    yield LiveApp(next(server), store)
-    server.close()
-    store.close()
+    with served_demo(tmp_path_factory, "plan-demo") as live:
+        yield live
 
 
 @pytest.fixture(scope="module")

@@ -17,11 +17,12 @@ from accord.accounts.models import User
 from accord.business.models import BusinessVersion
 from accord.campaigns import service as campaigns
 from accord.campaigns.models import Campaign, Spend
-from accord.campaigns.queries import list_campaigns, load_rates, spend_in_base
+from accord.campaigns.queries import list_campaigns, spend_in_base
 from accord.campaigns.schemas import CampaignIn, SpendEntryIn
 from accord.errors import Conflict, Invalid, NotFound
 from accord.kernel.audit import Actor
 from accord.kernel.models import CurrencyRate
+from accord.kernel.rates import load_rates
 from accord.kernel.workspace import ensure_workspace
 from accord.planning import service
 from accord.planning.metrics import target_as_text, target_from_text, value_text

@@ -88,6 +88,17 @@ def serve(store: Store) -> Iterator[str]:
 
 
 @contextmanager
+def serving(store: Store) -> Iterator[LiveApp]:
+    """The app over `store`, served until the block ends; the store is closed after it."""
+    server = serve(store)
+    try:
+        yield LiveApp(next(server), store)
+    finally:
+        server.close()
+        store.close()
+
+
+@contextmanager
 def served(settings: Settings) -> Iterator[LiveApp]:
     """A served app over a fresh store with these settings, a workspace and one user per role."""
     store = Store.open(settings, upgrade=True)
@@ -96,12 +107,8 @@ def served(settings: Settings) -> Iterator[LiveApp]:
         for role, email in ROLE_EMAILS.items():
             accounts.create_user(session, UserIn(email=email, name=role.title(), role=role, password=PASSWORD),
                                  actor=SYSTEM)
-    server = serve(store)
-    try:
-        yield LiveApp(next(server), store)
-    finally:
-        server.close()
-        store.close()
+    with serving(store) as app:
+        yield app
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from accord.kernel.workspace import ensure_workspace
 from accord.reviews.base import ReviewQuery, ReviewResult, all_reviews
 from stores import settings_for
 from web.conftest import ROLE_EMAILS, LiveApp, serve
-from web.test_reviews_pages import IN_ORDER, add_role_users, demo_store, plain_text, run_directly, steady
+from web.test_reviews_pages import IN_ORDER, add_role_users, plain_text, run_directly, served_demo, steady
 
 REVIEWS = all_reviews()
 NAMES = list(REVIEWS)
@@ -34,11 +34,8 @@ def bearer(store: Store, role: str) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Iterator[tuple[LiveApp, dict[str, str]]]:
     """The demo business served over HTTP with its warehouse synced, and a viewer's API token."""
-    store = demo_store(tmp_path_factory.mktemp("reviews-api"))
-    server = serve(store)
-    yield LiveApp(next(server), store), bearer(store, "viewer")
-    server.close()
-    store.close()
+    with served_demo(tmp_path_factory, "reviews-api") as live:
+        yield live, bearer(live.store, "viewer")
 
 
 def as_json(query: ReviewQuery, result: ReviewResult) -> dict[str, Any]:

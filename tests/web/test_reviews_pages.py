@@ -12,6 +12,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from accord.reviews.base import ReviewQuery, ReviewResult, all_reviews
 from accord.warehouse import connect, sync
 from accord.web.routes.reviews import PAGE_ROWS
 from stores import settings_for
-from web.conftest import PASSWORD, ROLE_EMAILS, LiveApp, serve
+from web.conftest import PASSWORD, ROLE_EMAILS, LiveApp, serving
 
 REVIEWS = all_reviews()
 NAMES = list(REVIEWS)
@@ -76,6 +77,13 @@ def demo_store(folder: Path) -> Store:
     return Store.open(settings_for("sqlite", folder))
 
 
+@contextmanager
+def served_demo(tmp_path_factory, name: str) -> Iterator[LiveApp]:
+    """A copy of the demo store (see demo_store) in a new folder `name`, served over HTTP until the block ends."""
+    with serving(demo_store(tmp_path_factory.mktemp(name))) as live:
+        yield live
+
+
 def run_directly(store: Store, name: str, query: ReviewQuery) -> ReviewResult:
     """A review run straight over the store's warehouse: what every surface must show."""
     warehouse = connect(store.settings)
@@ -88,11 +96,8 @@ def run_directly(store: Store, name: str, query: ReviewQuery) -> ReviewResult:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Iterator[LiveApp]:
     """The demo business served over HTTP, its warehouse synced."""
-    store = demo_store(tmp_path_factory.mktemp("reviews-demo"))
-    server = serve(store)
-    yield LiveApp(next(server), store)
-    server.close()
-    store.close()
+    with served_demo(tmp_path_factory, "reviews-demo") as live:
+        yield live
 
 
 @pytest.fixture(scope="module")
@@ -267,10 +272,8 @@ def unsynced(tmp_path_factory) -> Iterator[LiveApp]:
     with store.transaction() as session:
         ensure_workspace(session, name="New Shop")
     add_role_users(store)
-    server = serve(store)
-    yield LiveApp(next(server), store)
-    server.close()
-    store.close()
+    with serving(store) as live:
+        yield live
 
 
 def test_a_warehouse_never_synced_says_run_accord_sync(unsynced):

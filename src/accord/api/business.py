@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 
 from accord.accounts.models import User
 from accord.business import service
-from accord.business.energy import energy, last_twelve_months
+from accord.business.energy import energy
 from accord.business.queries import (
     LATEST_OBSERVATIONS, VersionView, competitor_view, diff, latest_version, list_competitors, list_versions,
     version_by_number,
@@ -18,11 +18,12 @@ from accord.business.schemas import (
     CompetitorEdit, CompetitorIn, CompetitorOut, DiffOut, EnergyOut, ObservationIn, ObservationOut, VersionIn,
     VersionOut, VersionSummaryOut,
 )
-from accord.business.service import EDITING_ROLES, workspace_today
 from accord.errors import Invalid, NotFound
 from accord.kernel.audit import Actor
+from accord.kernel.clock import last_twelve_months
+from accord.kernel.workspace import workspace_today
 from accord.reviews.report import warehouse_for
-from accord.web.security import EVERYONE, DbSession, api_user, store_of
+from accord.web.security import EVERYONE, PLANNERS, DbSession, api_user, store_of
 
 router = APIRouter(prefix="/business", tags=["business"])
 
@@ -54,7 +55,7 @@ def version(session: DbSession, number: int, user: User = api_user(*EVERYONE)) -
 
 
 @router.post("/versions", response_model=VersionOut, status_code=201)
-def save(data: VersionIn, session: DbSession, user: User = api_user(*EDITING_ROLES)) -> VersionOut:
+def save(data: VersionIn, session: DbSession, user: User = api_user(*PLANNERS)) -> VersionOut:
     """Save the whole review as the next version; 409 when nothing changed or a newer version was saved since."""
     saved = service.save_version(session, data, actor=Actor.user(user))
     return _version_out(version_by_number(session, saved.number))
@@ -106,7 +107,7 @@ def competitors(
 
 
 @router.post("/competitors", response_model=CompetitorOut, status_code=201)
-def add_competitor(data: CompetitorIn, session: DbSession, user: User = api_user(*EDITING_ROLES)) -> CompetitorOut:
+def add_competitor(data: CompetitorIn, session: DbSession, user: User = api_user(*PLANNERS)) -> CompetitorOut:
     """Start watching a competitor (409 when the name is taken, whatever its case)."""
     added = service.add_competitor(session, data, actor=Actor.user(user))
     return CompetitorOut(**asdict(competitor_view(session, added.id, latest=LATEST_OBSERVATIONS)))
@@ -114,7 +115,7 @@ def add_competitor(data: CompetitorIn, session: DbSession, user: User = api_user
 
 @router.patch("/competitors/{competitor_id}", response_model=CompetitorOut)
 def edit_competitor(competitor_id: int, data: CompetitorEdit, session: DbSession,
-                    user: User = api_user(*EDITING_ROLES)) -> CompetitorOut:
+                    user: User = api_user(*PLANNERS)) -> CompetitorOut:
     """Change a competitor's name, scope, website or note; fields left out stay as they are."""
     service.edit_competitor(session, competitor_id, data, actor=Actor.user(user))
     return CompetitorOut(**asdict(competitor_view(session, competitor_id, latest=LATEST_OBSERVATIONS)))
@@ -122,7 +123,7 @@ def edit_competitor(competitor_id: int, data: CompetitorEdit, session: DbSession
 
 @router.post("/competitors/{competitor_id}/observations", response_model=ObservationOut, status_code=201)
 def observe(competitor_id: int, data: ObservationIn, session: DbSession,
-            user: User = api_user(*EDITING_ROLES)) -> ObservationOut:
+            user: User = api_user(*PLANNERS)) -> ObservationOut:
     """Record what was seen a competitor doing on a day (not after today, in the workspace's time zone)."""
     saved = service.add_observation(session, competitor_id, data, actor=Actor.user(user))
     return ObservationOut(id=saved.id, competitor_id=saved.competitor_id, observed_on=saved.observed_on,

@@ -13,10 +13,9 @@ from accord.personas.schemas import (
     DiscoverIn, DiscoveryOut, FitCountOut, FitOut, PersonaChange, PersonaIn, PersonaOut, TraitOut,
 )
 from accord.personas.service import compute_fits, create_persona, delete_persona, discover_personas, update_persona
-from accord.web.security import EVERYONE, DbSession, api_user
+from accord.web.security import EVERYONE, PLANNERS, DbSession, api_user
 
 router = APIRouter(tags=["personas"])
-MARKETERS = ("owner", "marketing")  # who shapes the personas; sales and viewers read them
 
 
 def _out(summary: PersonaSummary) -> PersonaOut:
@@ -37,13 +36,13 @@ def personas(session: DbSession, user: User = api_user(*EVERYONE)):
 
 
 @router.post("/personas", response_model=PersonaOut, status_code=201)
-def declare(session: DbSession, data: PersonaIn, user: User = api_user(*MARKETERS)):
+def declare(session: DbSession, data: PersonaIn, user: User = api_user(*PLANNERS)):
     """Declare a persona from rules; every contact's fit is computed at once. A bad rule is a 422 naming it."""
     return _one(session, create_persona(session, data, actor=Actor.user(user)).id)
 
 
 @router.post("/personas/discover", response_model=DiscoveryOut)
-def discover(session: DbSession, data: DiscoverIn, user: User = api_user(*MARKETERS)):
+def discover(session: DbSession, data: DiscoverIn, user: User = api_user(*PLANNERS)):
     """Find 2 to 4 personas in the data (replacing the discovered ones) and score every contact."""
     found = discover_personas(session, clusters=data.clusters, actor=Actor.user(user))
     return DiscoveryOut(clusters=found.clusters, criterion=CRITERION,
@@ -53,7 +52,7 @@ def discover(session: DbSession, data: DiscoverIn, user: User = api_user(*MARKET
 
 
 @router.post("/personas/fits", response_model=list[FitCountOut])
-def refit(session: DbSession, user: User = api_user(*MARKETERS)):
+def refit(session: DbSession, user: User = api_user(*PLANNERS)):
     """Score every live contact against every persona again; how many fit each (a fit of at least 0.5)."""
     return [FitCountOut(persona_id=c.persona_id, name=c.name, kind=c.kind, contacts_fitting=c.contacts)
             for c in compute_fits(session)]
@@ -66,13 +65,13 @@ def persona(session: DbSession, persona_id: int, user: User = api_user(*EVERYONE
 
 
 @router.patch("/personas/{persona_id}", response_model=PersonaOut)
-def change(session: DbSession, persona_id: int, data: PersonaChange, user: User = api_user(*MARKETERS)):
+def change(session: DbSession, persona_id: int, data: PersonaChange, user: User = api_user(*PLANNERS)):
     """Rename or re-describe a persona; a declared one also takes new rules and is scored again."""
     return _one(session, update_persona(session, persona_id, data, actor=Actor.user(user)).id)
 
 
 @router.delete("/personas/{persona_id}", status_code=204, response_class=Response)
-def remove(session: DbSession, persona_id: int, user: User = api_user(*MARKETERS)) -> Response:
+def remove(session: DbSession, persona_id: int, user: User = api_user(*PLANNERS)) -> Response:
     """Remove a persona and its fits."""
     delete_persona(session, persona_id, actor=Actor.user(user))
     return Response(status_code=204)

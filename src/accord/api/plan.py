@@ -13,16 +13,16 @@ from accord.campaigns import service as campaigns
 from accord.campaigns.queries import campaign_detail, list_campaigns
 from accord.campaigns.schemas import CampaignIn, CampaignOut, CampaignSpendOut, SpendEntryIn, SpendOut
 from accord.kernel.audit import Actor
-from accord.planning import PLANNERS
+from accord.kernel.workspace import workspace_today
 from accord.planning import service as planning
 from accord.planning.export import plan_markdown, plan_pdf, written_plan
-from accord.planning.progress import goals_progress, measure_for_close
-from accord.planning.queries import list_cycles, list_goals, list_plans, plan_view, workspace_today
+from accord.planning.progress import goals_progress, measure_for_close, plan_progress
+from accord.planning.queries import list_cycles, list_goals, list_plans
 from accord.planning.schemas import (
     CycleClosedOut, CycleCloseIn, CycleEditIn, CycleIn, CycleOut, GoalIn, GoalOut, GoalProgressOut, PlanDocumentOut,
     PlanIn, PlanOut,
 )
-from accord.web.security import EVERYONE, DbSession, api_user, store_of
+from accord.web.security import EVERYONE, PLANNERS, DbSession, api_user, store_of
 
 router = APIRouter(tags=["plan"])
 
@@ -81,10 +81,7 @@ def plans(session: DbSession, user: User = api_user(*EVERYONE)):
 @router.get("/plans/{plan_id}", response_model=PlanDocumentOut)
 def plan(request: Request, plan_id: int, user: User = api_user(*EVERYONE)):
     """A plan with its vision, personas, goals and their progress, campaigns, budget and calendar."""
-    store = store_of(request)
-    with store.transaction() as session:
-        view = plan_view(session, plan_id)
-    return PlanDocumentOut.of(view, goals_progress(store.settings, view.goals, today=view.today))
+    return PlanDocumentOut.of(*plan_progress(store_of(request), plan_id))
 
 
 @router.post("/plans", response_model=PlanOut, status_code=201)
@@ -100,10 +97,7 @@ def update_plan(plan_id: int, data: PlanIn, session: DbSession, user: User = api
 
 
 def _written(request: Request, plan_id: int):
-    store = store_of(request)
-    with store.transaction() as session:
-        view = plan_view(session, plan_id)
-    return written_plan(view, goals_progress(store.settings, view.goals, today=view.today))
+    return written_plan(*plan_progress(store_of(request), plan_id))
 
 
 @router.get("/plans/{plan_id}/plan.md", response_class=Response,

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from accord.api import consent, contacts, deals, inbox, nurture, overview, queries, reviews
-from accord.api import business
-from accord.api import plan
-from accord.api import personas
+from accord.api import business, consent, contacts, deals, inbox, nurture, overview, personas, plan, queries, reviews
 
 API_PREFIX = "/api/v1"
 PROBLEM = {"description": "Problem details (RFC 9457)", "content": {"application/problem+json": {}}}
@@ -15,10 +12,7 @@ PROBLEM = {"description": "Problem details (RFC 9457)", "content": {"application
 # Each domain's API router; a new capability appends its own here.
 DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
     overview.router, contacts.router, inbox.router, reviews.router, consent.router, deals.router,
-    nurture.router, queries.router,
-    business.router,
-    plan.router,
-    personas.router,
+    nurture.router, queries.router, business.router, plan.router, personas.router,
 )
 
 

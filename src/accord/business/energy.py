@@ -9,7 +9,7 @@ the Reviews pages show for the same period.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from accord.kernel.money import Money
@@ -21,15 +21,6 @@ from accord.reviews.roi import REVIEW as ROI
 from accord.reviews.roi import RoiQuery, RoiResult
 
 ROI_FIELDS = ("spend_minor", "revenue_minor", "roi", "roas")
-
-
-def last_twelve_months(today: date) -> tuple[date, date]:
-    """[from_on, to_on) of the twelve months up to and including `today`."""
-    to_on = today + timedelta(days=1)
-    try:
-        return to_on.replace(year=to_on.year - 1), to_on
-    except ValueError:  # 29 February: a year before is the first of March
-        return date(to_on.year - 1, 3, 1), to_on
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,11 +19,9 @@ from accord.business.queries import compare, latest_version, normalised
 from accord.business.schemas import CompetitorEdit, CompetitorIn, ObservationIn, VersionIn
 from accord.errors import Conflict, Invalid, NotFound
 from accord.kernel.audit import Actor, record, snapshot
-from accord.kernel.clock import utcnow, zone
-from accord.kernel.workspace import get_workspace
+from accord.kernel.clock import utcnow
+from accord.kernel.workspace import workspace_today
 
-# Marketing keeps the review; sales and viewers read it.
-EDITING_ROLES = ("owner", "marketing")
 KIND_TITLES = {"need": "Needs", "opportunity": "Opportunities", "improvement": "Improvements",
                "strength": "Strengths", "exception": "Exceptions"}
 MAX_VISION = 2000
@@ -240,11 +238,6 @@ def edit_competitor(session: Session, competitor_id: int, data: CompetitorEdit, 
            summary=f"Competitor {competitor.name}: changed {', '.join(changes)}"[:500],
            before={key: before[key] for key in changes}, after=changes)
     return competitor
-
-
-def workspace_today(session: Session, moment: datetime | None = None) -> date:
-    """The calendar day in the workspace's time zone at `moment` (default now)."""
-    return (moment or utcnow()).astimezone(zone(get_workspace(session).timezone)).date()
 
 
 def add_observation(session: Session, competitor_id: int, data: ObservationIn, *, actor: Actor,

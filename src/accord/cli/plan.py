@@ -10,8 +10,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from accord.cli.reviews import _print_table as print_table
-from accord.errors import Conflict, Invalid
+from accord.cli.reviews import print_table
+from accord.errors import Conflict, Invalid, NotFound
 from accord.kernel.store import Store
 
 plan_app = typer.Typer(help="The marketing plan: goals, campaigns, review cycles and the written plan.",
@@ -29,14 +29,15 @@ def _store(ctx: typer.Context) -> Store:
     return Store.open(settings_from(ctx))
 
 
-def _read(store: Store, plan_id: int | None):
-    """The plan's view and its goals' progress, the reviews run after the store's transaction."""
-    from accord.planning.progress import goals_progress
-    from accord.planning.queries import plan_view
+def _read(ctx: typer.Context, plan_id: int | None):
+    """The plan's view and its goals' progress, from a store opened for the reading."""
+    from accord.planning.progress import plan_progress
 
-    with store.transaction() as session:
-        view = plan_view(session, plan_id)
-    return view, goals_progress(store.settings, view.goals, today=view.today)
+    store = _store(ctx)
+    try:
+        return plan_progress(store, plan_id)
+    finally:
+        store.close()
 
 
 def _goals_table(progress) -> Table:
@@ -59,11 +60,7 @@ def show(ctx: typer.Context, plan: PlanOption = None) -> None:
     """Print the plan: vision, personas, goals with progress, campaigns with budget and spend, the open cycle."""
     from accord.kernel.money import Money
 
-    store = _store(ctx)
-    try:
-        view, progress = _read(store, plan)
-    finally:
-        store.close()
+    view, progress = _read(ctx, plan)
     console = _console()
     if view.plan is None:
         console.print("[bold]No written plan yet[/]: every goal and campaign follows. Write one on the plan page "
@@ -94,11 +91,7 @@ def show(ctx: typer.Context, plan: PlanOption = None) -> None:
 @plan_app.command("goals")
 def goals(ctx: typer.Context, plan: PlanOption = None) -> None:
     """Print the plan's goals with their live progress and whether each is on course."""
-    store = _store(ctx)
-    try:
-        _, progress = _read(store, plan)
-    finally:
-        store.close()
+    _, progress = _read(ctx, plan)
     print_table(_goals_table(progress))
     console = _console()
     for source in sorted({p.source for p in progress if p.status != "unavailable"}):
@@ -119,7 +112,6 @@ def close_cycle(
 ) -> None:
     """Close a review cycle with its snapshot and what was learned; the next cycle opens from it."""
     from accord.accounts import service as accounts
-    from accord.errors import NotFound
     from accord.kernel.audit import Actor
     from accord.kernel.money import Money
     from accord.planning import service
@@ -173,11 +165,7 @@ def export(
 
     if out.suffix.lower() not in FORMATS:
         raise Invalid("--out", f"{out.name} must end in .md or .pdf")
-    store = _store(ctx)
-    try:
-        view, progress = _read(store, plan)
-    finally:
-        store.close()
+    view, progress = _read(ctx, plan)
     if view.plan is None:
         raise Invalid("--plan", "there is no plan to export yet; write one first")
     write_plan(written_plan(view, progress), out)

@@ -30,7 +30,8 @@ def _console() -> Console:
     return Console(highlight=False, soft_wrap=True)
 
 
-def _print_table(table: Table) -> None:
+def print_table(table: Table) -> None:
+    """Print a table on stdout; piped or redirected, with whole rows at their natural width."""
     console = _console()
     if not console.is_terminal:  # a pipe or a file: print whole rows rather than squeeze them to 80 columns
         console.width = UNBOUNDED
@@ -45,7 +46,7 @@ def _list() -> None:
     for review in in_reading_order():
         options = ", ".join(OPTION_OF.get(f.name, f"--set {f.name}=…") for f in query_fields(review.query_type))
         table.add_row(review.name, escape(review.title), escape(review.summary), options)
-    _print_table(table)
+    print_table(table)
 
 
 def _pairs(from_: str | None, to: str | None, by: str | None, settings: list[str]) -> list[tuple[str, str]]:
@@ -118,7 +119,7 @@ def _print_result(title: str, query: ReviewQuery, result: ReviewResult, base_cur
         column.justify = "right" if spec.numeric else "left"
     for row in shown.rows:
         table.add_row(*(escape(cell) for cell in row))
-    _print_table(table)
+    print_table(table)
 
 
 def _day(text: str, option: str) -> date:

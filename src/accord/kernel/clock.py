@@ -30,6 +30,21 @@ def month_bounds(moment: datetime, tz: ZoneInfo) -> tuple[datetime, datetime]:
     return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
 
 
+def months_after(first_of_month: date, months: int) -> date:
+    """The first day of the month that comes `months` months after the one `first_of_month` begins."""
+    index = first_of_month.year * 12 + first_of_month.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def last_twelve_months(today: date) -> tuple[date, date]:
+    """[from_on, to_on) of the twelve months up to and including `today`."""
+    to_on = today + timedelta(days=1)
+    try:
+        return to_on.replace(year=to_on.year - 1), to_on
+    except ValueError:  # 29 February: a year before is the first of March
+        return date(to_on.year - 1, 3, 1), to_on
+
+
 @dataclass(frozen=True)
 class BusinessHours:
     """Opening hours per weekday (Monday=0) in a time zone, with closed holidays."""

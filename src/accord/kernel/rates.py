@@ -1,7 +1,13 @@
-"""Conversion of amounts in several currencies into the workspace's base currency, saying what was not converted."""
+"""Conversion of amounts in several currencies into the workspace's base currency, saying what was not converted.
+
+`to_base` sums amounts at the rates of one day, a query per currency; `Rates` holds the whole rates table in memory
+for converting many amounts, each at the rate of its own day.
+"""
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -11,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from accord.kernel.models import CurrencyRate
 from accord.kernel.money import Money, convert
+from accord.kernel.workspace import get_workspace
 
 
 @dataclass(frozen=True)
@@ -60,3 +67,38 @@ def to_base(session: Session, amounts: dict[str, int], base_currency: str, on: d
             total = total + convert(Money(minor, currency), base_currency, rate)
             converted[currency] = minor
     return BaseTotal(total, on, converted, unconverted)
+
+
+@dataclass(frozen=True)
+class Rates:
+    """The workspace's rates table, for converting amounts of any day into the base currency."""
+
+    base: str
+    days: dict[str, list[date]]
+    values: dict[str, list[Decimal]]
+
+    def rate_on(self, currency: str, day: date) -> Decimal | None:
+        """Units of base currency per unit of `currency` in force on `day`, or None without a rate."""
+        if currency == self.base:
+            return Decimal(1)
+        at = bisect_right(self.days.get(currency, []), day)
+        return self.values[currency][at - 1] if at else None
+
+    def to_base(self, minor: int, currency: str, day: date) -> int | None:
+        """`minor` units of `currency` on `day` in base minor units (half-even), or None without a rate."""
+        if currency == self.base:
+            return minor
+        rate = self.rate_on(currency, day)
+        return None if rate is None else convert(Money(minor, currency), self.base, rate).minor
+
+
+def load_rates(session: Session) -> Rates:
+    """Every rate of the workspace, ordered by the day it takes effect."""
+    days: dict[str, list[date]] = defaultdict(list)
+    values: dict[str, list[Decimal]] = defaultdict(list)
+    rows = session.execute(select(CurrencyRate.currency, CurrencyRate.valid_from, CurrencyRate.rate)
+                           .order_by(CurrencyRate.currency, CurrencyRate.valid_from))
+    for currency, valid_from, rate in rows:
+        days[currency].append(valid_from)
+        values[currency].append(Decimal(rate))
+    return Rates(get_workspace(session).base_currency, dict(days), dict(values))

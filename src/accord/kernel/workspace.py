@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from sqlalchemy.orm import Session
 
 from accord.errors import Invalid, NotFound
@@ -50,6 +52,11 @@ def ensure_workspace(
     session.add(workspace)
     session.flush()
     return workspace
+
+
+def workspace_today(session: Session, moment: datetime | None = None) -> date:
+    """The calendar day in the workspace's time zone at `moment` (default now)."""
+    return (moment or utcnow()).astimezone(zone(get_workspace(session).timezone)).date()
 
 
 def business_hours(workspace: Workspace) -> BusinessHours:

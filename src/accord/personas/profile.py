@@ -7,12 +7,9 @@ at the rate in force on its local day, as the reviews do. Merged duplicates and 
 
 from __future__ import annotations
 
-import bisect
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal
 
 import pandas as pd
 from sqlalchemy import case, func, not_, select
@@ -21,8 +18,7 @@ from sqlalchemy.orm import Session
 from accord.contacts.models import Contact, ContactAttribute, Organisation
 from accord.engagement.models import Engagement
 from accord.kernel.clock import zone
-from accord.kernel.models import CurrencyRate
-from accord.kernel.money import Money, convert
+from accord.kernel.rates import load_rates
 from accord.kernel.workspace import get_workspace
 from accord.pipeline.models import Order, OrderLine
 
@@ -120,36 +116,17 @@ def _spend(session: Session, ids: pd.Index, base: str, timezone: str) -> tuple[p
     ).all()
     unconverted: dict[str, int] = defaultdict(int)
     if foreign:
-        rates = _rates(session)
+        rates = load_rates(session)
         tz = zone(timezone)
         for contact_id, currency, ordered_at, net in foreign:
-            rate = _rate_on(rates.get(currency, ([], [])), ordered_at.astimezone(tz).date())
-            if rate is None:
+            converted = rates.to_base(int(net), currency, ordered_at.astimezone(tz).date())
+            if converted is None:
                 unconverted[currency] += int(net)
                 continue
-            totals[contact_id][0] += convert(Money(int(net), currency), base, rate).minor
+            totals[contact_id][0] += converted
             totals[contact_id][1] += int(net) > 0
     frame = pd.DataFrame.from_dict(totals, orient="index", columns=["spend_minor", "orders"], dtype="int64")
     return frame.reindex(ids, fill_value=0).astype("int64"), dict(sorted(unconverted.items()))
-
-
-def _rates(session: Session) -> dict[str, tuple[list[date], list[Decimal]]]:
-    rates: dict[str, tuple[list[date], list[Decimal]]] = {}
-    for currency, valid_from, rate in session.execute(
-        select(CurrencyRate.currency, CurrencyRate.valid_from, CurrencyRate.rate)
-        .order_by(CurrencyRate.currency, CurrencyRate.valid_from)
-    ):
-        days, values = rates.setdefault(currency, ([], []))
-        days.append(valid_from)
-        values.append(Decimal(rate))
-    return rates
-
-
-def _rate_on(rates: tuple[list[date], list[Decimal]], day: date) -> Decimal | None:
-    """The rate in force on a day: the latest one valid from that day or before."""
-    days, values = rates
-    at = bisect.bisect_right(days, day)
-    return values[at - 1] if at else None
 
 
 def _attributes(session: Session, ids: pd.Index, keys: list[str] | None) -> pd.DataFrame:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from accord.contacts.models import Contact
+from accord.contacts.models import Contact, ContactAttribute, Organisation
 from accord.errors import NotFound
 from accord.kernel.vocabulary import CHANNELS, LIFECYCLE_STAGES
 from accord.kernel.workspace import get_workspace
@@ -159,8 +159,6 @@ class AttributeChoice:
 
 def rule_attributes(session: Session, *, suggestions: int = 30) -> list[AttributeChoice]:
     """Every attribute a rule can use here, with the commonest values of each as suggestions."""
-    from accord.contacts.models import ContactAttribute, Organisation
-
     helps = {**declared.TEXT_ATTRIBUTES, **declared.SET_ATTRIBUTES, **declared.AMOUNT_ATTRIBUTES}
     fixed = {"first_channel": list(CHANNELS), "channel": list(CHANNELS), "lifecycle_stage": list(LIFECYCLE_STAGES)}
     columns = {"city": (Contact.city, Organisation.city), "region": (Contact.region, Organisation.region),

@@ -20,7 +20,8 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from accord.campaigns.models import Campaign
-from accord.campaigns.queries import CampaignRow, SpentInBase, list_campaigns, load_rates, spend_in_base
+from accord.campaigns.queries import CampaignRow, SpentInBase, list_campaigns, spend_in_base
+from accord.kernel.rates import load_rates
 from accord.planning.metrics import value_text
 from accord.planning.models import Goal, ReviewCycle
 

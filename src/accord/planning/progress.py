@@ -25,10 +25,11 @@ from typing import Any
 
 from accord.errors import AccordError, Conflict
 from accord.kernel.store import Store
-from accord.planning.metrics import BASIS_POINTS, CUMULATIVE, SECONDS_AN_HOUR
+from accord.kernel.workspace import workspace_today
 from accord.planning.cycles import cycle_goals
+from accord.planning.metrics import BASIS_POINTS, CUMULATIVE, SECONDS_AN_HOUR
 from accord.planning.models import Goal
-from accord.planning.queries import workspace_today
+from accord.planning.queries import PlanView, plan_view
 from accord.planning.service import get_cycle
 from accord.reviews import alignment, audience, customers, journey, revenue, roi
 from accord.reviews.base import Review, ReviewQuery, ReviewResult
@@ -171,6 +172,13 @@ def goals_progress(settings: Settings, goals: Sequence[Goal], *, today: date) ->
         return []
     with warehouse_for(settings) as warehouse:
         return measure_goals(warehouse, goals, today=today)
+
+
+def plan_progress(store: Store, plan_id: int | None = None) -> tuple[PlanView, list[GoalProgress]]:
+    """A plan (the given one, else the current one) and its goals' progress, measured after the store's transaction."""
+    with store.transaction() as session:
+        view = plan_view(session, plan_id)
+    return view, goals_progress(store.settings, view.goals, today=view.today)
 
 
 @dataclass(frozen=True)

@@ -17,13 +17,12 @@ from accord.accounts.models import User
 from accord.business.queries import latest_version
 from accord.campaigns.models import Campaign
 from accord.campaigns.queries import CampaignRow, list_campaigns
-from accord.errors import NotFound
-from accord.kernel.clock import utcnow, zone
-from accord.kernel.workspace import get_workspace
+from accord.kernel.clock import months_after
+from accord.kernel.workspace import get_workspace, workspace_today
 from accord.personas.models import Persona
 from accord.planning.cycles import cycle_campaigns, cycle_goals, overlaps
 from accord.planning.models import Goal, Plan, ReviewCycle
-from accord.planning.service import latest_cycle
+from accord.planning.service import get_cycle, get_plan, latest_cycle
 
 
 @dataclass(frozen=True)
@@ -84,11 +83,6 @@ class PlanView:
     today: date
 
 
-def workspace_today(session: Session) -> date:
-    """Today's date in the workspace's time zone."""
-    return utcnow().astimezone(zone(get_workspace(session).timezone)).date()
-
-
 def in_plan(plan: Plan, first: Any, last: Any, linked: Any) -> ColumnElement[bool]:
     """Rows linked to the plan, or linked to none with days overlapping the plan's period."""
     return or_(linked == plan.id, and_(linked.is_(None), overlaps(first, last, plan.period_start, plan.period_end)))
@@ -124,15 +118,11 @@ def list_cycles(session: Session) -> list[ReviewCycle]:
     return list(session.scalars(select(ReviewCycle).order_by(ReviewCycle.starts_on.desc(), ReviewCycle.id.desc())))
 
 
-def _next_month(month: date) -> date:
-    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
-
-
 def _months(first: date, last: date) -> list[date]:
     months, month = [], first.replace(day=1)
     while month <= last:
         months.append(month)
-        month = _next_month(month)
+        month = months_after(month, 1)
     return months
 
 
@@ -141,7 +131,7 @@ def _calendar(plan: Plan | None, campaigns: list[CampaignRow]) -> Calendar:
         return Calendar([], [])
     months = _months(plan.period_start, plan.period_end)
     ordered = sorted(campaigns, key=lambda c: (c.starts_on, c.name))
-    rows = [CalendarRow(c, [c.starts_on < _next_month(m) and c.ends_on >= m for m in months]) for c in ordered]
+    rows = [CalendarRow(c, [c.starts_on < months_after(m, 1) and c.ends_on >= m for m in months]) for c in ordered]
     return Calendar(months, rows)
 
 
@@ -173,12 +163,7 @@ def plan_view(session: Session, plan_id: int | None = None) -> PlanView:
     workspace = get_workspace(session)
     today = workspace_today(session)
     plans = list_plans(session)
-    if plan_id is not None:
-        plan = session.get(Plan, plan_id)
-        if plan is None:
-            raise NotFound(f"no plan {plan_id}")
-    else:
-        plan = current_plan(plans, today)
+    plan = get_plan(session, plan_id) if plan_id is not None else current_plan(plans, today)
     where = in_plan(plan, Campaign.starts_on, Campaign.ends_on, Campaign.plan_id) if plan is not None else None
     campaigns = sorted(list_campaigns(session, where=where), key=lambda c: (c.starts_on, c.name))
     latest = latest_cycle(session, plan.id if plan is not None else None)
@@ -215,9 +200,7 @@ class CycleView:
 
 def cycle_view(session: Session, cycle_id: int) -> CycleView:
     """A review cycle with its plan, neighbours, goals and campaigns."""
-    cycle = session.get(ReviewCycle, cycle_id)
-    if cycle is None:
-        raise NotFound(f"no review cycle {cycle_id}")
+    cycle = get_cycle(session, cycle_id)
     previous = session.get(ReviewCycle, cycle.previous_cycle_id) if cycle.previous_cycle_id else None
     following = session.scalar(select(ReviewCycle).where(ReviewCycle.previous_cycle_id == cycle.id).limit(1))
     closer = session.get(User, cycle.closed_by_user_id) if cycle.closed_by_user_id else None

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from accord.errors import Conflict, Invalid, NotFound
 from accord.kernel.audit import Actor, record, snapshot
-from accord.kernel.clock import utcnow
+from accord.kernel.clock import months_after, utcnow
 from accord.kernel.money import check_currency
 from accord.kernel.workspace import get_workspace
 from accord.planning.cycles import cycle_snapshot
@@ -216,18 +216,13 @@ def open_cycle(session: Session, data: CycleIn, *, actor: Actor) -> ReviewCycle:
     return cycle
 
 
-def _months_later(first_of_month: date, months: int) -> date:
-    index = first_of_month.year * 12 + first_of_month.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def next_period(starts_on: date, ends_on: date) -> tuple[date, date]:
     """The period after [starts_on, ends_on], as long: as many whole months when it spans whole months (a
     quarter follows a quarter), else as many days."""
     following = ends_on + timedelta(days=1)
     if starts_on.day == 1 and following.day == 1:
         months = (following.year - starts_on.year) * 12 + following.month - starts_on.month
-        return following, _months_later(following, months) - timedelta(days=1)
+        return following, months_after(following, months) - timedelta(days=1)
     return following, following + (ends_on - starts_on)
 
 

@@ -13,12 +13,9 @@ from accord.api.router import API_PREFIX, DOMAIN_ROUTERS, make_api_router
 from accord.kernel.store import Store
 from accord.web.errors import install_error_handlers
 from accord.web.routes import (
-    areas, auth, consent, conversations, dashboard, deals, health, hooks, inbox, insights, nurture, privacy, queries,
-    reviews, settings, tracker,
+    areas, auth, business, consent, conversations, dashboard, deals, health, hooks, inbox, insights, nurture, personas,
+    plan, privacy, queries, reviews, settings, tracker,
 )
-from accord.web.routes import business
-from accord.web.routes import plan
-from accord.web.routes import personas
 from accord.web.templating import make_templates
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -34,10 +31,7 @@ PUBLIC_PATHS = frozenset({
 PAGE_ROUTERS: tuple[APIRouter, ...] = (
     auth.router, health.router, dashboard.router, inbox.router, areas.router, settings.router, hooks.router,
     tracker.router, reviews.router, consent.router, conversations.router, privacy.router, deals.router,
-    nurture.router, queries.router, insights.router,
-    business.router,
-    plan.router,
-    personas.router,
+    nurture.router, queries.router, insights.router, business.router, plan.router, personas.router,
 )
 
 

@@ -21,6 +21,8 @@ LOGIN_CSRF_COOKIE = "accord_login_csrf"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 EVERYONE = ROLES
 EDITORS = ("owner", "marketing", "sales")
+# Owners and marketing shape the business review, the personas and the plan; sales and viewers read them.
+PLANNERS = ("owner", "marketing")
 
 
 def store_of(request: Request) -> Store:

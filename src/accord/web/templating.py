@@ -39,6 +39,11 @@ def _number(value: int) -> str:
     return f"{value:,}".replace(",", "\u202f")
 
 
+def _percent(share: float | None) -> str:
+    """A share of 1 as a percentage with one decimal; a dash when there is none."""
+    return "–" if share is None else f"{share * 100:.1f}%"
+
+
 def _local(moment: datetime | None, tz: str = "Africa/Johannesburg") -> str:
     if moment is None:
         return ""
@@ -61,6 +66,7 @@ def make_templates() -> Jinja2Templates:
     env = templates.env
     env.filters["money"] = _money
     env.filters["number"] = _number
+    env.filters["percent"] = _percent
     env.filters["local"] = _local
     env.filters["waited"] = _waited
     env.globals["navigation"] = NAVIGATION

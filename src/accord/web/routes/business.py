@@ -13,16 +13,18 @@ from sqlalchemy.orm import Session
 
 from accord.accounts.models import User
 from accord.business import service
-from accord.business.energy import energy, last_twelve_months
+from accord.business.energy import energy
 from accord.business.models import COMPETITOR_SCOPES, ENTRY_KINDS
 from accord.business.queries import diff, latest_version, list_competitors, list_versions, version_by_number
 from accord.business.schemas import CompetitorEdit, CompetitorIn, ObservationIn, VersionIn
-from accord.business.service import EDITING_ROLES, KIND_TITLES, workspace_today
+from accord.business.service import KIND_TITLES
 from accord.errors import Conflict, Invalid
 from accord.kernel.audit import Actor
-from accord.kernel.workspace import get_workspace
+from accord.kernel.clock import last_twelve_months
+from accord.kernel.workspace import get_workspace, workspace_today
 from accord.reviews.report import warehouse_for
-from accord.web.security import EVERYONE, DbSession, page_user, store_of
+from accord.web.forms import optional_date
+from accord.web.security import EVERYONE, PLANNERS, DbSession, page_user, store_of
 from accord.web.templating import is_fragment_request
 
 router = APIRouter()
@@ -42,7 +44,7 @@ Text = Annotated[str, Form()]
 
 def _render(request: Request, tz: str, name: str, user: User, status: int = 200, **context: Any) -> Response:
     context = {"user": user, "active": "/business", "kinds": ENTRY_KINDS, "titles": KIND_TITLES, "hints": KIND_HINTS,
-               "can_edit": user.role in EDITING_ROLES, "tz": tz, **context}
+               "can_edit": user.role in PLANNERS, "tz": tz, **context}
     return request.app.state.templates.TemplateResponse(request, name, context, status_code=status)
 
 
@@ -130,7 +132,7 @@ def business_energy(request: Request, user: User = page_user(*EVERYONE), from_on
 def save_version(
     request: Request, session: DbSession, vision: Text = "", note: Text = "", based_on: Text = "",
     need: Text = "", opportunity: Text = "", improvement: Text = "", strength: Text = "", exception: Text = "",
-    user: User = page_user(*EDITING_ROLES),
+    user: User = page_user(*PLANNERS),
 ) -> Response:
     """Save the form as the next version of the review (one entry a line)."""
     texts = {"need": need, "opportunity": opportunity, "improvement": improvement, "strength": strength,
@@ -149,18 +151,9 @@ def save_version(
     return RedirectResponse(f"/business?saved={saved.number}", status_code=303)
 
 
-def _date(field: str, text: str) -> date | None:
-    if not text.strip():
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise Invalid(field, f"'{text}' is not a date such as 2026-03-20") from None
-
-
 @router.post("/business/competitors")
 def add_competitor(request: Request, session: DbSession, name: Text = "", scope: Text = "", website: Text = "",
-                   note: Text = "", user: User = page_user(*EDITING_ROLES)) -> Response:
+                   note: Text = "", user: User = page_user(*PLANNERS)) -> Response:
     """Start watching a competitor."""
     values = {"name": name, "scope": scope, "website": website, "note": note}
     try:
@@ -173,7 +166,7 @@ def add_competitor(request: Request, session: DbSession, name: Text = "", scope:
 
 @router.post("/business/competitors/{competitor_id}")
 def edit_competitor(request: Request, session: DbSession, competitor_id: int, name: Text = "", scope: Text = "",
-                    website: Text = "", note: Text = "", user: User = page_user(*EDITING_ROLES)) -> Response:
+                    website: Text = "", note: Text = "", user: User = page_user(*PLANNERS)) -> Response:
     """Change a competitor's name, scope, website or note."""
     values = {"name": name, "scope": scope, "website": website, "note": note, "competitor_id": competitor_id}
     try:
@@ -187,11 +180,11 @@ def edit_competitor(request: Request, session: DbSession, competitor_id: int, na
 
 @router.post("/business/competitors/{competitor_id}/observations")
 def add_observation(request: Request, session: DbSession, competitor_id: int, observed_on: Text = "",
-                    text: Text = "", source: Text = "", user: User = page_user(*EDITING_ROLES)) -> Response:
+                    text: Text = "", source: Text = "", user: User = page_user(*PLANNERS)) -> Response:
     """Record what was seen a competitor doing, on a day."""
     values = {"observed_on": observed_on, "text": text, "source": source}
     try:
-        data = ObservationIn(observed_on=_date("observed_on", observed_on), text=text, source=source or None)
+        data = ObservationIn(observed_on=optional_date(observed_on, "observed_on"), text=text, source=source or None)
         service.add_observation(session, competitor_id, data, actor=Actor.user(user))
     except (Invalid, Conflict) as exc:
         return _business_page(request, session, user, form=f"observe-{competitor_id}", values=values,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -15,9 +14,9 @@ from sqlalchemy.orm import Session
 from accord.accounts.models import User
 from accord.errors import Conflict, Invalid
 from accord.kernel.audit import Actor
-from accord.kernel.clock import zone
+from accord.kernel.clock import last_twelve_months
 from accord.kernel.money import Money
-from accord.kernel.workspace import get_workspace
+from accord.kernel.workspace import get_workspace, workspace_today
 from accord.personas import rules as declared
 from accord.personas.queries import list_personas, persona_detail, rule_attributes
 from accord.personas.schemas import PersonaChange, PersonaIn
@@ -26,10 +25,9 @@ from accord.reviews.base import get_review
 from accord.reviews.forms import query_pairs
 from accord.reviews.personas import PersonasQuery, PersonasResult
 from accord.reviews.report import run_review, warehouse_for
-from accord.web.security import EVERYONE, DbSession, page_user, store_of
+from accord.web.security import EVERYONE, PLANNERS, DbSession, page_user, store_of
 
 router = APIRouter()
-MARKETERS = ("owner", "marketing")  # who shapes the personas; sales and viewers read them
 BLANK_ROWS = 3
 Texts = Annotated[list[str] | None, Form()]
 OPERATOR_WORDS = {"in": "is one of", "not_in": "is none of", "any_of": "has any of", "all_of": "has all of",
@@ -58,11 +56,11 @@ class Synergy:
 
 def synergy(request: Request, session: Session) -> Synergy:
     """Persona synergy for the twelve months up to today, from the warehouse (as of its last sync)."""
-    today = datetime.now(zone(get_workspace(session).timezone)).date()
-    year_ago = date(today.year - 1, today.month, min(today.day, 28 if today.month == 2 else 31))
-    query = PersonasQuery(from_on=year_ago + timedelta(days=1), to_on=today + timedelta(days=1))
+    today = workspace_today(session)
+    from_on, to_on = last_twelve_months(today)
+    query = PersonasQuery(from_on=from_on, to_on=to_on)
     link = "/reviews/personas?" + urlencode(query_pairs(query))
-    period = f"{query.from_on:%d %b %Y} to {today:%d %b %Y}"
+    period = f"{from_on:%d %b %Y} to {today:%d %b %Y}"
     try:
         with warehouse_for(store_of(request).settings) as warehouse:
             result = run_review(warehouse, get_review("personas"), query)
@@ -72,7 +70,7 @@ def synergy(request: Request, session: Session) -> Synergy:
 
 
 def _render(request: Request, name: str, user: User, status: int = 200, **context) -> Response:
-    context = {"user": user, "active": "/personas", "can_edit": user.role in MARKETERS,
+    context = {"user": user, "active": "/personas", "can_edit": user.role in PLANNERS,
                "operators": declared.OPERATORS, "operator_words": OPERATOR_WORDS, **context}
     return request.app.state.templates.TemplateResponse(request, name, context, status_code=status)
 
@@ -152,7 +150,7 @@ def personas_page(request: Request, session: DbSession, user: User = page_user(*
 def declare(
     request: Request, session: DbSession, name: Annotated[str, Form()] = "", description: Annotated[str, Form()] = "",
     attribute: Texts = None, operator: Texts = None, values: Texts = None, weight: Texts = None,
-    user: User = page_user(*MARKETERS),
+    user: User = page_user(*PLANNERS),
 ) -> Response:
     """Declare a persona from the rule builder's rows; a mistake is shown above the form, with what was typed."""
     rows = _rows_from_form(attribute or [], operator or [], values or [], weight or [])
@@ -169,7 +167,7 @@ def declare(
 
 @router.post("/personas/discover")
 def discover(request: Request, session: DbSession, clusters: Annotated[str, Form()] = "",
-             user: User = page_user(*MARKETERS)) -> Response:
+             user: User = page_user(*PLANNERS)) -> Response:
     """Find 2 to 4 personas in the data, replacing the discovered ones."""
     try:
         if clusters.strip() and not clusters.strip().isdigit():
@@ -182,7 +180,7 @@ def discover(request: Request, session: DbSession, clusters: Annotated[str, Form
 
 
 @router.post("/personas/fits")
-def refit(session: DbSession, user: User = page_user(*MARKETERS)) -> Response:
+def refit(session: DbSession, user: User = page_user(*PLANNERS)) -> Response:
     """Score every contact against every persona again (new contacts, changed attributes)."""
     compute_fits(session)
     return RedirectResponse("/personas", status_code=303)
@@ -210,7 +208,7 @@ def persona_page(request: Request, session: DbSession, persona_id: int, user: Us
 def change(
     request: Request, session: DbSession, persona_id: int, name: Annotated[str, Form()] = "",
     description: Annotated[str, Form()] = "", attribute: Texts = None, operator: Texts = None, values: Texts = None,
-    weight: Texts = None, user: User = page_user(*MARKETERS),
+    weight: Texts = None, user: User = page_user(*PLANNERS),
 ) -> Response:
     """Rename or re-describe a persona; a declared one also takes new rules and is scored again."""
     rows = _rows_from_form(attribute or [], operator or [], values or [], weight or [])
@@ -227,7 +225,7 @@ def change(
 
 
 @router.post("/personas/{persona_id}/delete")
-def remove(session: DbSession, persona_id: int, user: User = page_user(*MARKETERS)) -> Response:
+def remove(session: DbSession, persona_id: int, user: User = page_user(*PLANNERS)) -> Response:
     """Remove a persona and its fits."""
     delete_persona(session, persona_id, actor=Actor.user(user))
     return RedirectResponse("/personas", status_code=303)

@@ -6,7 +6,6 @@ so no store lock is held while the reviews work.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -21,17 +20,17 @@ from accord.errors import Invalid
 from accord.kernel.audit import Actor
 from accord.kernel.money import Money
 from accord.kernel.vocabulary import CHANNELS
-from accord.kernel.workspace import get_workspace
-from accord.planning import PLANNERS
+from accord.kernel.workspace import get_workspace, workspace_today
 from accord.planning import service as planning
 from accord.planning.cycles import cycle_snapshot
 from accord.planning.export import plan_markdown, plan_pdf, written_plan
 from accord.planning.metrics import ENTRY_HINT, TITLE_OF, UNIT_OF, target_as_text, target_from_text, value_text
 from accord.planning.models import GOAL_DIRECTIONS, GOAL_METRICS
-from accord.planning.progress import goals_progress, measure_for_close
-from accord.planning.queries import cycle_view, list_goals, list_personas, list_plans, plan_view, workspace_today
+from accord.planning.progress import goals_progress, measure_for_close, plan_progress
+from accord.planning.queries import cycle_view, list_goals, list_personas, list_plans, plan_view
 from accord.planning.schemas import CycleCloseIn, CycleEditIn, CycleIn, GoalIn, PlanIn
-from accord.web.security import EVERYONE, DbSession, page_user, store_of
+from accord.web.forms import optional_date, required_date
+from accord.web.security import EVERYONE, PLANNERS, DbSession, page_user, store_of
 
 router = APIRouter()
 Text = Annotated[str, Form()]
@@ -41,23 +40,6 @@ def _render(request: Request, name: str, user: User, active: str, **context: Any
     context = {"user": user, "active": active, "can_plan": user.role in PLANNERS, "value_text": value_text,
                "title_of": TITLE_OF, **context}
     return request.app.state.templates.TemplateResponse(request, name, context)
-
-
-def _day(text: str, field: str) -> date | None:
-    """A date from a form field; empty is None."""
-    if not text.strip():
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise Invalid(field, f"'{text}' is not a date (YYYY-MM-DD)") from None
-
-
-def _required_day(text: str, field: str) -> date:
-    found = _day(text, field)
-    if found is None:
-        raise Invalid(field, "is empty; give a date (YYYY-MM-DD)")
-    return found
 
 
 def _id(text: str, field: str) -> int | None:
@@ -98,13 +80,16 @@ def plan_page(request: Request, user: User = page_user(*EVERYONE),
                    **choices)
 
 
+def _plan_in(title: str, vision: str, period_start: str, period_end: str) -> PlanIn:
+    return PlanIn(title=title, vision=vision, period_start=optional_date(period_start, "period_start"),
+                  period_end=optional_date(period_end, "period_end"))
+
+
 @router.post("/plan/plans")
 def create_plan(session: DbSession, title: Text, period_start: Text = "", period_end: Text = "", vision: Text = "",
                 user: User = page_user(*PLANNERS)) -> Response:
     """Write a new plan down."""
-    created = planning.create_plan(session, PlanIn(title=title, vision=vision,
-                                                   period_start=_day(period_start, "period_start"),
-                                                   period_end=_day(period_end, "period_end")), actor=Actor.user(user))
+    created = planning.create_plan(session, _plan_in(title, vision, period_start, period_end), actor=Actor.user(user))
     return RedirectResponse(_plan_url(created.id), status_code=303)
 
 
@@ -112,17 +97,13 @@ def create_plan(session: DbSession, title: Text, period_start: Text = "", period
 def update_plan(session: DbSession, plan_id: int, title: Text, period_start: Text = "", period_end: Text = "",
                 vision: Text = "", user: User = page_user(*PLANNERS)) -> Response:
     """Rewrite a plan's title, vision and period."""
-    planning.update_plan(session, plan_id, PlanIn(title=title, vision=vision,
-                                                  period_start=_day(period_start, "period_start"),
-                                                  period_end=_day(period_end, "period_end")), actor=Actor.user(user))
+    planning.update_plan(session, plan_id, _plan_in(title, vision, period_start, period_end), actor=Actor.user(user))
     return RedirectResponse(_plan_url(plan_id), status_code=303)
 
 
 def _written(request: Request, plan_id: int):
-    store = store_of(request)
-    with store.transaction() as session:
-        view = plan_view(session, plan_id)
-    return view, written_plan(view, goals_progress(store.settings, view.goals, today=view.today))
+    view, progress = plan_progress(store_of(request), plan_id)
+    return view, written_plan(view, progress)
 
 
 def _filename(view, suffix: str) -> str:
@@ -154,7 +135,8 @@ def _goal_in(session, metric: str, target: str, period_start: str, period_end: s
     money = UNIT_OF.get(metric) == "minor_units"
     chosen = (currency.strip() or get_workspace(session).base_currency) if money else None
     return GoalIn(metric=metric, target=target_from_text(metric, target, chosen), name=name,
-                  period_start=_day(period_start, "period_start"), period_end=_day(period_end, "period_end"),
+                  period_start=optional_date(period_start, "period_start"),
+                  period_end=optional_date(period_end, "period_end"),
                   currency=chosen, direction=direction or None, plan_id=_id(plan_id, "plan_id"))
 
 
@@ -206,8 +188,8 @@ def delete_goal(session: DbSession, goal_id: int, user: User = page_user(*PLANNE
 def open_cycle(session: DbSession, ends_on: Text, starts_on: Text = "", plan_id: Text = "",
                user: User = page_user(*PLANNERS)) -> Response:
     """Open the first review cycle, or the next one."""
-    cycle = planning.open_cycle(session, CycleIn(starts_on=_day(starts_on, "starts_on"),
-                                                 ends_on=_required_day(ends_on, "ends_on"),
+    cycle = planning.open_cycle(session, CycleIn(starts_on=optional_date(starts_on, "starts_on"),
+                                                 ends_on=required_date(ends_on, "ends_on"),
                                                  plan_id=_id(plan_id, "plan_id")), actor=Actor.user(user))
     return RedirectResponse(f"/plan/cycles/{cycle.id}", status_code=303)
 
@@ -226,7 +208,7 @@ def cycle_page(request: Request, cycle_id: int, user: User = page_user(*EVERYONE
 def update_cycle(session: DbSession, cycle_id: int, ends_on: Text = "", learned: Text = "", changes: Text = "",
                  user: User = page_user(*PLANNERS)) -> Response:
     """Save an open cycle's last day and draft notes."""
-    planning.update_cycle(session, cycle_id, CycleEditIn(ends_on=_day(ends_on, "ends_on"), learned=learned,
+    planning.update_cycle(session, cycle_id, CycleEditIn(ends_on=optional_date(ends_on, "ends_on"), learned=learned,
                                                          changes=changes), actor=Actor.user(user))
     return RedirectResponse(f"/plan/cycles/{cycle_id}", status_code=303)
 
@@ -248,8 +230,8 @@ def _campaign_in(name: str, channel: str, starts_on: str, ends_on: str, budget: 
                  ideas: str, persona_id: str, goal_id: str, plan_id: str, utm_campaign: str) -> CampaignIn:
     """A campaign from its form: the budget as an amount in major units ('12500.00')."""
     money = Money.parse(budget.strip() or "0", currency.strip(), field="budget")
-    return CampaignIn(name=name, channel=channel, starts_on=_required_day(starts_on, "starts_on"),
-                      ends_on=_required_day(ends_on, "ends_on"), budget_minor=money.minor, currency=money.currency,
+    return CampaignIn(name=name, channel=channel, starts_on=required_date(starts_on, "starts_on"),
+                      ends_on=required_date(ends_on, "ends_on"), budget_minor=money.minor, currency=money.currency,
                       status=status, ideas=ideas, persona_id=_id(persona_id, "persona_id"),
                       goal_id=_id(goal_id, "goal_id"), plan_id=_id(plan_id, "plan_id"), utm_campaign=utm_campaign)
 
@@ -301,7 +283,7 @@ def add_spend(session: DbSession, campaign_id: int, spent_on: Text, amount: Text
               user: User = page_user(*PLANNERS)) -> Response:
     """Record what the campaign cost on a day."""
     money = Money.parse(amount, currency.strip(), field="amount")
-    campaigns.add_spend(session, campaign_id, SpendEntryIn(spent_on=_required_day(spent_on, "spent_on"),
+    campaigns.add_spend(session, campaign_id, SpendEntryIn(spent_on=required_date(spent_on, "spent_on"),
                                                            amount_minor=money.minor, currency=money.currency,
                                                            note=note), actor=Actor.user(user))
     return RedirectResponse(f"/campaigns/{campaign_id}#spend", status_code=303)
