@@ -6,11 +6,13 @@ For each size a synthetic comments CSV is written (tests/connectors/synthetic.py
 heavy repeats, three spellings of each handle), then imported twice, each time in a fresh process:
 
 - accord: the real command (streaming reader, validation, identity resolution, dedupe, ledger, audit)
-  into a new SQLite workspace;
+  into a new SQLite workspace, with `--no-sync`: the import alone, without the warehouse sync that
+  `accord import` runs afterwards by default (bench/warehouse_sync.py measures that);
 - peer: what a user could do by hand, csv.reader + one sqlite3 executemany per 10,000 rows of
   `INSERT … ON CONFLICT DO NOTHING` into a bare table keyed by comment id, no identities.
 
-It prints a Markdown table with wall time, rows per second and peak RSS (ru_maxrss of the child).
+It prints a Markdown table with wall time, CPU time, rows per second and peak RSS (ru_maxrss of the child),
+and the load average when each size started, because the machine is shared.
 """
 
 from __future__ import annotations
@@ -56,8 +58,8 @@ def peer(data: Path, database: Path) -> None:
     connection.close()
 
 
-def run_child(args: list[str], cwd: Path) -> tuple[float, float, str]:
-    """Run a command in a child we reap ourselves, so its own peak RSS can be read: seconds, MB, stdout."""
+def run_child(args: list[str], cwd: Path) -> tuple[float, float, float, str]:
+    """Run a command in a child we reap ourselves, so its own usage can be read: seconds, CPU seconds, MB, stdout."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ACCORD_")}
     read_fd, write_fd = os.pipe()
     started = time.perf_counter()
@@ -74,7 +76,7 @@ def run_child(args: list[str], cwd: Path) -> tuple[float, float, str]:
     elapsed = time.perf_counter() - started
     if status:
         raise SystemExit(f"{' '.join(args)} exited with status {status}")
-    return elapsed, usage.ru_maxrss / 1024, printed.strip()
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, printed.strip()
 
 
 def main() -> None:
@@ -92,8 +94,9 @@ def main() -> None:
     print(f"{date.today()} · {platform.node()} · {platform.processor() or platform.machine()} · "
           f"{os.cpu_count()} cores · Python {platform.python_version()} · SQLite {sqlite3.sqlite_version}")
     print()
-    print("| rows | accord s | accord rows/s | accord peak RSS MB | peer s | peer rows/s | peer peak RSS MB |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
+    print("| rows | load | accord s | accord CPU s | accord rows/s | accord peak RSS MB | peer s | peer CPU s | "
+          "peer rows/s | peer peak RSS MB |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for rows in options.rows:
         data = folder / f"comments-{rows}.csv"
         if not data.exists():
@@ -101,17 +104,18 @@ def main() -> None:
         workspace = folder / f"ws-{rows}"
         shutil.rmtree(workspace, ignore_errors=True)
         run_child([str(ACCORD), "--workspace", str(workspace), "init"], folder)
-        seconds, rss, printed = run_child(
-            [str(ACCORD), "--workspace", str(workspace), "import", "engagements", "--mapping", "map.toml",
+        load = os.getloadavg()[0]
+        seconds, cpu, rss, printed = run_child(
+            [str(ACCORD), "--workspace", str(workspace), "import", "engagements", "--no-sync", "--mapping", "map.toml",
              str(data)], folder)
         assert f"{rows:,} written" in printed, printed
         database = folder / f"peer-{rows}.sqlite3"
         for suffix in ("", "-wal", "-shm"):
             Path(f"{database}{suffix}").unlink(missing_ok=True)
-        peer_seconds, peer_rss, _ = run_child(
+        peer_seconds, peer_cpu, peer_rss, _ = run_child(
             [sys.executable, __file__, "--peer-only", str(data), str(database)], folder)
-        print(f"| {rows:,} | {seconds:.1f} | {rows / seconds:,.0f} | {rss:.0f} | {peer_seconds:.1f} | "
-              f"{rows / peer_seconds:,.0f} | {peer_rss:.0f} |", flush=True)
+        print(f"| {rows:,} | {load:.1f} | {seconds:.1f} | {cpu:.1f} | {rows / seconds:,.0f} | {rss:.0f} | "
+              f"{peer_seconds:.1f} | {peer_cpu:.1f} | {rows / peer_seconds:,.0f} | {peer_rss:.0f} |", flush=True)
     if not options.keep:
         shutil.rmtree(folder)
 

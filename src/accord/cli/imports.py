@@ -32,7 +32,8 @@ RejectsOption = Annotated[
                                    "<workspace>/rejects/<file>.rejects.csv, only when a row is rejected)."),
 ]
 BatchOption = Annotated[int | None, typer.Option("--batch-size", min=1, max=100_000,
-                                                 help="Rows per transaction (default 10,000 or the mapping's).")]
+                                                 help="Rows per transaction (default: the mapping's, else 50,000 for "
+                                                      "engagements, 10,000 for orders and touches, 5,000 for the rest).")]
 SyncOption = Annotated[bool, typer.Option("--sync/--no-sync",
                                           help="Bring the warehouse up to date afterwards (default), or leave it "
                                                "for one `accord sync` after several imports.")]

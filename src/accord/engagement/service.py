@@ -5,27 +5,40 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from accord.campaigns.queries import campaign_ids_by_utm
-from accord.contacts.identity import IdentityKey, email_key, handle_key, phone_key
-from accord.contacts.service import PersonIn, advance_lifecycle, live_contact, resolve_people
+from accord.contacts.identity import (
+    IdentityKey,
+    email_key,
+    handle_key,
+    insert_rows,
+    matches_any,
+    phone_key,
+    resolve_in_bulk,
+    time_form,
+)
+from accord.contacts.models import Contact
+from accord.contacts.service import STAGE_RANK, PersonIn, advance_lifecycle, live_contact
 from accord.engagement.models import Engagement, Touch
 from accord.engagement.schemas import EngagementIn
 from accord.engagement.spam import spam_verdict
 from accord.errors import Conflict, NotFound
 from accord.kernel.audit import Actor, record
 from accord.kernel.clock import utcnow
-from accord.kernel.db import allocate_ids, bulk_insert, known_ids
+from accord.kernel.db import allocate_ids, bulk_insert
+from accord.kernel.vocabulary import LIFECYCLE_STAGES
 from accord.nurture.service import promote_reviewer
 
 
+class EngagementRecord(NamedTuple):
+    """One validated, normalised engagement, as importers, webhooks and the tracker hand it to the ledger.
 
-@dataclass(frozen=True, slots=True)
-class EngagementRecord:
-    """One validated, normalised engagement, as importers, webhooks and the tracker hand it to the ledger."""
+    A named tuple rather than a frozen dataclass: immutable too, and an import builds millions of them.
+    """
 
     source: str
     external_id: str
@@ -51,13 +64,18 @@ class LedgerOutcome:
     engagement_ids: list[int | None]
 
 
+_ENGAGEMENT_COLUMNS = ("id", "source", "external_id", "contact_id", "campaign_id", "channel", "kind", "occurred_at",
+                       "text", "url", "is_spam", "spam_decided_by", "recorded_at")
+
+
 def record_engagements(session: Session, records: Sequence[EngagementRecord], *, actor: Actor) -> LedgerOutcome:
     """Record a batch: repeats of a (source, external_id) are skipped, each new one is attached to a contact.
 
     The contact is found or created by identity, moves forward to engager (follower for a follow), and
-    spam is flagged by the rules unless the record says otherwise.
+    spam is flagged by the rules unless the record says otherwise. Set-based: a handful of statements
+    per batch, whatever its size.
     """
-    known = known_ids(session, Engagement, {(r.source, r.external_id) for r in records})
+    known = stored_ids(session, Engagement, records)
     fresh: list[EngagementRecord] = []
     seen: set[tuple[str, str]] = set()
     for item in records:
@@ -68,45 +86,88 @@ def record_engagements(session: Session, records: Sequence[EngagementRecord], *,
     if not fresh:
         return LedgerOutcome(0, len(records), 0, 0, [known.get((r.source, r.external_id)) for r in records])
 
-    verdicts = [spam_verdict(r.text) if r.is_spam is None else r.is_spam for r in fresh]
-    # New contacts start as followers; anything beyond a follow (and not spam) makes them engagers.
-    people = [
-        PersonIn(r.keys, r.display_name, r.channel, r.occurred_at,
-                 stage="follower" if r.kind == "follow" or spam else "engager")
-        for r, spam in zip(fresh, verdicts, strict=True)
+    verdicts = _spam_verdicts(fresh)
+    # One person per distinct set of keys: the same contact whichever of its engagements is asked about, named
+    # after the first, at the furthest stage any reaches (anything beyond a follow, and not spam, makes an engager).
+    people: dict[tuple[IdentityKey, ...], list] = {}
+    for item, spam in zip(fresh, verdicts, strict=True):
+        engager = not spam and item.kind != "follow"
+        found = people.get(item.keys)
+        if found is None:
+            people[item.keys] = [item, engager]
+        elif engager:
+            found[1] = True
+    resolution = resolve_in_bulk(session, [
+        PersonIn(item.keys, item.display_name, item.channel, item.occurred_at,
+                 stage="engager" if engager else "follower")
+        for item, engager in people.values()
+    ], actor=actor)
+    contact_of = dict(zip(people, resolution.contact_ids, strict=True))
+
+    ids = allocate_ids(session, Engagement, len(fresh))
+    stamp = time_form(session)
+    now = stamp(utcnow())
+    rows = [
+        (engagement_id, item.source, item.external_id, contact_of[item.keys], item.campaign_id, item.channel,
+         item.kind, stamp(item.occurred_at), item.text, item.url, spam,
+         "classifier" if spam and item.is_spam is None else None, now)
+        for engagement_id, item, spam in zip(ids, fresh, verdicts, strict=True)
     ]
-    resolution = resolve_people(session, people, actor=actor)
-    now = utcnow()
-    rows = []
-    for item, contact_id, spam in zip(fresh, resolution.contact_ids, verdicts, strict=True):
-        rows.append({
-            "source": item.source, "external_id": item.external_id, "contact_id": contact_id,
-            "campaign_id": item.campaign_id, "channel": item.channel, "kind": item.kind,
-            "occurred_at": item.occurred_at, "text": item.text, "url": item.url, "is_spam": spam,
-            "spam_decided_by": "classifier" if item.is_spam is None and spam else None,
-            "answered_at": None, "answered_by_user_id": None, "recorded_at": now,
-        })
-    ids = allocate_ids(session, Engagement, len(rows))
-    for row, engagement_id in zip(rows, ids, strict=True):
-        row["id"] = engagement_id
-    bulk_insert(session, Engagement, rows)
-    new_ids = dict(zip([(r.source, r.external_id) for r in fresh], ids, strict=True))
+    insert_rows(session, Engagement, _ENGAGEMENT_COLUMNS, rows)
 
     created = set(resolution.created)
-    engaged = {row["contact_id"] for row in rows if row["kind"] != "follow" and not row["is_spam"]}
-    advance_lifecycle(session, sorted(engaged - created), "engager", actor=actor, reason="engaged")
+    engaged = {contact_of[keys] for keys, (_, engager) in people.items() if engager} - created
+    if engaged:
+        advance_lifecycle(session, _before_engager(session, engaged), "engager", actor=actor, reason="engaged")
     # A customer who leaves a review speaks for the business: an ambassador.
-    for reviewer in sorted({row["contact_id"] for row in rows if row["kind"] == "review" and not row["is_spam"]}):
+    for reviewer in sorted({contact_of[item.keys] for item, spam in zip(fresh, verdicts, strict=True)
+                            if item.kind == "review" and not spam}):
         promote_reviewer(session, reviewer, actor=actor)
 
-    all_ids = {**known, **new_ids}
+    new_ids = {(item.source, item.external_id): engagement_id for engagement_id, item in zip(ids, fresh, strict=True)}
     return LedgerOutcome(
         inserted=len(fresh),
         duplicates=len(records) - len(fresh),
         contacts_created=len(resolution.created),
         merges=len(resolution.merges),
-        engagement_ids=[all_ids.get((r.source, r.external_id)) for r in records],
+        engagement_ids=[known.get(pair) or new_ids.get(pair) for pair in ((r.source, r.external_id) for r in records)],
     )
+
+
+def stored_ids(session: Session, model: type[Engagement] | type[Touch],
+               records: Sequence[EngagementRecord] | Sequence[TouchRecord]) -> dict[tuple[str, str], int]:
+    """Ids already stored under the records' (source, external_id) pairs: one query per source."""
+    by_source: dict[str, list[str]] = {}
+    for item in records:
+        by_source.setdefault(item.source, []).append(item.external_id)
+    known: dict[tuple[str, str], int] = {}
+    for source, external_ids in by_source.items():
+        rows = session.execute(select(model.external_id, model.id).where(
+            model.source == source, matches_any(session, model.external_id, external_ids)))
+        known.update(((source, external_id), row_id) for external_id, row_id in rows)
+    return known
+
+
+def _spam_verdicts(records: Sequence[EngagementRecord]) -> list[bool]:
+    """Each record's spam flag: its own when given, else the rules' verdict, once per distinct text in the batch."""
+    verdicts: list[bool] = []
+    judged: dict[str | None, bool] = {}
+    for item in records:
+        if item.is_spam is not None:
+            verdicts.append(item.is_spam)
+            continue
+        verdict = judged.get(item.text)
+        if verdict is None:
+            verdict = judged[item.text] = spam_verdict(item.text)
+        verdicts.append(verdict)
+    return verdicts
+
+
+def _before_engager(session: Session, contact_ids: set[int]) -> list[int]:
+    """The contacts among these still before engager (the few that advance_lifecycle will move), in id order."""
+    return sorted(session.scalars(select(Contact.id).where(
+        matches_any(session, Contact.id, sorted(contact_ids)),
+        Contact.lifecycle_stage.in_(LIFECYCLE_STAGES[:STAGE_RANK["engager"]]))))
 
 
 def record_engagement(session: Session, item: EngagementRecord, *, actor: Actor) -> Engagement:
@@ -179,7 +240,7 @@ class TouchOutcome:
 
 def record_touches(session: Session, records: Sequence[TouchRecord], *, actor: Actor) -> TouchOutcome:
     """Record touches idempotently by (source, external_id); known people are resolved, campaigns found by UTM."""
-    known = known_ids(session, Touch, {(r.source, r.external_id) for r in records})
+    known = stored_ids(session, Touch, records)
     fresh, seen = [], set()
     for item in records:
         pair = (item.source, item.external_id)
@@ -189,7 +250,7 @@ def record_touches(session: Session, records: Sequence[TouchRecord], *, actor: A
     if not fresh:
         return TouchOutcome(0, len(records), 0)
     identified = [r for r in fresh if r.keys]
-    resolution = resolve_people(
+    resolution = resolve_in_bulk(
         session, [PersonIn(r.keys, r.display_name, r.channel, r.occurred_at) for r in identified], actor=actor
     )
     contact_of = {id(r): cid for r, cid in zip(identified, resolution.contact_ids, strict=True)}

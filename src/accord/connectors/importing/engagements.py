@@ -24,7 +24,7 @@ class Engagements:
     required = ("occurred_at", "channel", "kind")
     optional = ("external_id", "text", "url", "display_name")
     needs_identity = True
-    batch_size = 10_000
+    batch_size = 50_000  # fewer, larger transactions: each index page is written once per batch
 
     def compile(self, ctx: Context) -> Callable[[list[str]], EngagementRecord]:
         source = ctx.mapping.source
