@@ -3,8 +3,9 @@
 Run: .venv/bin/python bench/attribution.py [--contacts 1000000] [--runs 5]
 It writes a DuckDB warehouse of synthetic journeys (touches and engagements with their *_day columns, orders
 and lines, as `accord sync` lays them out) to a temporary folder, then times, from those tables to credits:
-  - accord, Markov only: the engine builds journeys and path counts, numpy/scipy solve the chain exactly;
-  - accord, the whole review: all eight models side by side;
+  - accord, Markov only (attribute_markov): the engine counts the chain's moves from one sort of the timeline,
+    without building paths, and numpy/scipy solve the chain exactly;
+  - accord, the whole review: all eight models side by side (its Markov credits must equal the line above);
   - the peer a user would pick: the same journey rules in pandas (merge_asof to the next order, the lookback,
     paths joined with ">"), then ChannelAttribution's markov_model (order 1, its simulation to convergence).
 The peer runs in bench/.venv (pip install ChannelAttribution matplotlib pandas duckdb pyarrow there), in a
@@ -171,11 +172,9 @@ def compare(path: Path, contacts: int, runs: int) -> None:
     """Write the warehouse, time Accord here and the peer in bench/.venv, and print both."""
     import ibis
 
-    from accord.reviews import markov
-    from accord.reviews.attribution import (
-        AttributionQuery, attribute, coded, counted_events, journey_events, path_counts, to_paths,
-    )
+    from accord.reviews.attribution import AttributionQuery, attribute, attribute_markov
 
+    load_before = os.getloadavg()[0]  # the load at the end counts this benchmark's own work too
     started = time.perf_counter()
     tables = generate(contacts)
     con = ibis.duckdb.connect(path)
@@ -186,19 +185,14 @@ def compare(path: Path, contacts: int, runs: int) -> None:
           f"written in {time.perf_counter() - started:.1f} s")
     query = AttributionQuery(lookback_days=LOOKBACK_DAYS)
 
-    def markov_only():
-        events, labels = coded(con, journey_events(con, include_engagements=True, since=None, until=None), "channel")
-        counted, _ = counted_events(con, query, "ZAR", events)
-        paths = to_paths(path_counts(counted, len(labels)), labels).paths
-        chain = markov.solve(paths, 1)
-        effects = chain.removal_effects[:, 0]
-        return paths, dict(zip(paths.channels, effects / effects.sum() * paths.conversions.sum()))
-
-    markov_wall, markov_cpu, (paths, accord_credits) = timed(markov_only, runs)
-    review_wall, review_cpu, _ = timed(lambda: attribute(con, query), runs)
-    print(f"journeys: {int(paths.journeys.sum()):,}, converting {int(paths.conversions.sum()):,}, "
-          f"distinct paths {len(paths.journeys):,}")
+    markov_wall, markov_cpu, alone = timed(lambda: attribute_markov(con, query), runs)
+    review_wall, review_cpu, review = timed(lambda: attribute(con, query), runs)
     con.disconnect()
+    accord_credits = dict(zip(alone.labels, alone.credits[:, 0].tolist()))
+    if accord_credits != {c.label: c.conversions["markov"] for c in review.credits}:
+        raise SystemExit("attribute_markov and the review's Markov credits differ")
+    print(f"journeys: {alone.journeys:,}, converting {int(alone.totals[0]):,}; "
+          "Markov alone gives exactly the review's Markov credits")
 
     if not BENCH_PYTHON.exists():
         raise SystemExit(f"the peer needs {BENCH_PYTHON}: python3 -m venv bench/.venv && bench/.venv/bin/pip install "
@@ -208,15 +202,15 @@ def compare(path: Path, contacts: int, runs: int) -> None:
     answer = json.loads(child.stdout.strip().splitlines()[-1])
     peer_wall, peer_cpu, peer_credits = answer["wall"], answer["cpu"], answer["credits"]
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; "
-          f"{runs} runs after a warm-up; seconds, median (best)")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, load average {load_before:.1f} before, "
+          f"{os.getloadavg()[0]:.1f} after; {runs} runs after a warm-up; seconds, median (best)")
     figures = {
-        "accord Markov (engine paths + exact solve)": (markov_wall, markov_cpu),
+        "accord Markov (moves counted in the engine + exact solve)": (markov_wall, markov_cpu),
         "accord review (all eight models)": (review_wall, review_cpu),
         "peer pandas + ChannelAttribution Markov": (peer_wall, peer_cpu),
     }
     for name, (wall, cpu) in figures.items():
-        print(f"{name:<45} wall {statistics.median(wall):6.2f} ({min(wall):.2f})   "
+        print(f"{name:<56} wall {statistics.median(wall):6.2f} ({min(wall):.2f})   "
               f"CPU {statistics.median(cpu):6.2f} ({min(cpu):.2f})")
     peer_median = statistics.median(peer_wall)
     print(f"peer / accord, wall: Markov {peer_median / statistics.median(markov_wall):.1f}x, "

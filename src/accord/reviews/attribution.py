@@ -4,7 +4,8 @@ A journey is a contact's touches and engagements (their channels in time order) 
 order with a positive net value, or, when no order follows, that end with their last event. An event counts
 for the first order of its contact after it, and only if it happened at most `lookback_days` before that order;
 so each event serves at most one order. The engine builds the journeys and their paths; Python only sees the
-aggregated paths (and, for time decay, per-channel sums).
+aggregated paths (and, for time decay, per-channel sums). The Markov model alone (`attribute_markov`) needs no
+paths: the engine counts the chain's moves from the same journeys, and the credits are exactly the review's.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any, Literal
 
 import altair as alt
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
@@ -198,70 +200,176 @@ def order_values(warehouse: Any, base: str) -> ir.Table:
                    rates=warehouse.table("currency_rate"), base=base)
 
 
-def counted_events(warehouse: Any, query: AttributionQuery, base: str, events: ir.Table) -> tuple[ir.Table, ir.Table]:
-    """Every counted event with its journey, how many events follow it there (`after`), and its conversion.
+_INSTANT = dt.Timestamp(timezone="UTC")
 
-    Also returns the period's orders. Only one sort runs: the contact's timeline of events and orders.
+
+@ibis.udf.scalar.builtin(name="epoch")
+def _epoch(at: _INSTANT) -> dt.float64:  # type: ignore[valid-type]
+    """DuckDB's seconds since 1970 of an instant."""
+
+
+def whole_seconds(warehouse: Any, at: ir.TimestampValue) -> ir.IntegerValue:
+    """`at` in whole seconds since 1970, rounded, as every review here compares and subtracts instants.
+
+    On DuckDB straight from the instant: Ibis's epoch_seconds first casts it to a local timestamp, a calendar
+    lookup for every row that costs more than the rest of the comparison.
     """
+    seconds = _epoch(at) if warehouse.name == "duckdb" else at.epoch_seconds()
+    return seconds.cast("int64")
+
+
+def scanned_orders(warehouse: Any, query: AttributionQuery, base: str) -> ir.Table:
+    """The orders that can end a journey: from the lookback before the period to its end."""
     since = _scan_from(query)
     orders = order_values(warehouse, base)
     if since is not None:
         orders = orders.filter(orders.ordered_day >= since)
     if query.to_on is not None:
         orders = orders.filter(orders.ordered_day < query.to_on)
+    return orders
 
-    # One timeline of events and orders per contact; an order sorts before an event at the same instant, so
-    # an event counts only for orders strictly after it. The orders seen so far number the journey.
-    timeline = events.select(
-        "contact_id", "code", "at", "at_s", "day", "rank", "inbound", "event_id",
-        is_order=ibis.literal(0, type="int64"),
+
+def _timeline(events: ir.Table, orders: ir.Table, *, with_day: bool, **carried: tuple[Any, Any]) -> ir.Table:
+    """Each contact's events and orders in one table, to be walked in time order (`_in_time`).
+
+    Columns: who, `code` (NULL for an order), `at`, `rank` (0 for an order, so it sorts before an event at the same
+    instant and an event counts only for orders strictly after it), `event_id`, `day` when `with_day`, and each of
+    `carried`, given as (its value for events, its value for orders). Every column rides through the sort, so the
+    callers carry only what they need.
+    """
+    day = {"day": (events.day, orders.ordered_day)} if with_day else {}
+    columns = {**carried, **day}
+    return events.select(
+        "contact_id", "code", "at", "rank", "event_id", **{name: pair[0] for name, pair in columns.items()},
     ).union(orders.select(
-        "contact_id", code=ibis.null("int64"), at=orders.ordered_at,
-        at_s=orders.ordered_at.epoch_seconds().cast("int64"),
-        day=orders.ordered_day, rank=ibis.literal(0, type="int8"), inbound=ibis.literal(False), event_id=orders.id,
-        is_order=ibis.literal(1, type="int64"),
+        "contact_id", code=ibis.null("int64"), at=orders.ordered_at, rank=ibis.literal(0, type="int8"),
+        event_id=orders.id, **{name: pair[1] for name, pair in columns.items()},
     ))
-    # Every window below shares one partition and order, so the engine sorts the timeline once.
-    by_time = dict(group_by=timeline.contact_id, order_by=[timeline.at, timeline.rank, timeline.event_id])
-    is_event = 1 - timeline.is_order
-    so_far, whole = ibis.window(**by_time, rows=(None, 0)), ibis.window(**by_time, rows=(None, None))
-    numbered = timeline.mutate(
-        journey_no=timeline.is_order.sum().over(so_far) + is_event,
-        # Whole-partition and running sums are cheap where a frame of following rows is not.
-        events_after=is_event.sum().over(whole) - is_event.sum().over(so_far),
-        # A journey without an order is the contact's last: it ends with the contact's latest event.
-        last_s=timeline.at_s.max().over(whole),
-        last_day=timeline.day.max().over(whole),
-    )
-    placed = numbered.filter(numbered.is_order == 1).select(
-        order_key=numbered.event_id, conv_contact=numbered.contact_id, conv_journey=numbered.journey_no,
-        conv_after=numbered.events_after)
-    conversions = placed.join(orders, placed.order_key == orders.id).select(
-        "conv_contact", "conv_journey", "conv_after", conv_s=orders.ordered_at.epoch_seconds().cast("int64"),
-        conv_day=orders.ordered_day, value=ibis.ifelse(orders.net_minor_has_rate, orders.net_minor_base, 0),
-        is_new=orders.is_new)
 
-    tagged = numbered.filter(numbered.is_order == 0)
+
+def _in_time(timeline: ir.Table) -> dict[str, Any]:
+    """The window spec of a contact's timeline in time order; windows sharing it cost the engine one sort."""
+    return dict(group_by=timeline.contact_id, order_by=[timeline.at, timeline["rank"], timeline.event_id])
+
+
+def counted_events(warehouse: Any, query: AttributionQuery, base: str, events: ir.Table) -> tuple[ir.Table, ir.Table]:
+    """Every counted event with its journey, how many events follow it there (`after`), and its conversion.
+
+    Also returns the period's orders. Only one sort runs: the contact's timeline of events and orders.
+    """
+    orders = scanned_orders(warehouse, query, base)
+    # The day a journey ends is only needed to hold it to the period's first day.
+    by_end_day = query.from_on is not None
+    timeline = _timeline(events, orders, with_day=by_end_day)
+    is_order = timeline["rank"] == 0
+    # Counts and row numbers are the cheapest window functions. An event's journey needs its order's position,
+    # which a window could only give through a second window over the first (a second sort); joining the
+    # orders' rows back costs less.
+    by_time = _in_time(timeline)
+    so_far, whole = ibis.window(**by_time, rows=(None, 0)), ibis.window(**by_time, rows=(None, None))
+    figures = dict(
+        # Orders up to this row: an order's number among its contact's orders, or the orders before an event.
+        orders_so_far=timeline.event_id.count(where=is_order).over(so_far),
+        position=ibis.row_number().over(**by_time),
+        rows=timeline.event_id.count().over(whole),
+        # A journey without an order is the contact's last: it ends with the contact's latest event.
+        last_at=timeline.at.max().over(whole),
+    )
+    if by_end_day:
+        figures["last_day"] = timeline.day.max().over(whole)
+    numbered = timeline.mutate(**figures)
+    is_order = numbered["rank"] == 0
+    placed = numbered.filter(is_order).select(
+        order_key=numbered.event_id, conv_contact=numbered.contact_id, conv_journey=numbered.orders_so_far,
+        conv_position=numbered.position)
+    conversions = placed.join(orders, placed.order_key == orders.id).select(
+        "conv_contact", "conv_journey", "conv_position", conv_at=orders.ordered_at, conv_day=orders.ordered_day,
+        value=ibis.ifelse(orders.net_minor_has_rate, orders.net_minor_base, 0), is_new=orders.is_new)
+
+    tagged = numbered.filter(~is_order).mutate(journey_no=numbered.orders_so_far + 1)
     tagged = tagged.left_join(conversions, [tagged.contact_id == conversions.conv_contact,
                                             tagged.journey_no == conversions.conv_journey])
+    converted = tagged.conv_position.notnull()
     counted = tagged.select(
-        "contact_id", "journey_no", "code", "at_s", "inbound", "event_id",
-        # Events between this one and the journey's end: 0 for its last event.
-        after=tagged.events_after - tagged.conv_after.fill_null(0),
-        end_s=tagged.conv_s.fill_null(tagged.last_s),
-        end_day=tagged.conv_day.fill_null(tagged.last_day),
-        converted=ibis.ifelse(tagged.conv_s.notnull(), 1, 0),
+        "contact_id", "journey_no", "code",
+        at_s=whole_seconds(warehouse, tagged.at),
+        inbound=tagged["rank"] == 2,
+        # Events between this one and the journey's end (its order, or the contact's last row): 0 for its last.
+        after=ibis.ifelse(converted, tagged.conv_position, tagged.rows) - tagged.position - 1,
+        end_s=whole_seconds(warehouse, tagged.conv_at.fill_null(tagged.last_at)),
+        converted=ibis.ifelse(converted, 1, 0),
         value=tagged.value.fill_null(0),
         is_new=tagged.is_new.fill_null(0),
+        **({"end_day": tagged.conv_day.fill_null(tagged.last_day)} if by_end_day else {}),
     )
     counted = counted.filter(counted.at_s >= counted.end_s - query.lookback_days * _DAY)
-    if query.from_on is not None:
+    if by_end_day:
         counted = counted.filter(counted.end_day >= query.from_on)
 
     period_orders = orders
     if query.from_on is not None:
         period_orders = period_orders.filter(period_orders.ordered_day >= query.from_on)
     return counted, period_orders
+
+
+def markov_moves(warehouse: Any, query: AttributionQuery, base: str, events: ir.Table) -> ir.Table:
+    """What the Markov chain counts, aggregated in the engine from one sort of the timeline, without paths.
+
+    An event row (`is_order` false) moves its journey from the state of the counted events before it (`back1` …
+    their codes, newest first, up to `markov_order` of them; NULL where there are fewer) into the state it makes
+    with `code`. An order row ends its journey in the state of the events before it, with what it brought; where
+    journeys without an order end follows from the moves. `counts` is false for rows that do not count (events
+    before the lookback, or journeys that end before the period).
+    """
+    orders = scanned_orders(warehouse, query, base)
+    by_end_day = query.from_on is not None
+    none = ibis.null("int64")
+    timeline = _timeline(
+        events, orders, with_day=by_end_day,
+        at_s=(whole_seconds(warehouse, events.at), whole_seconds(warehouse, orders.ordered_at)),
+        value=(none, ibis.ifelse(orders.net_minor_has_rate, orders.net_minor_base, 0).cast("int64")),
+        is_new=(none, orders.is_new.cast("int64")),
+    )
+    is_order = timeline["rank"] == 0
+    by_time = _in_time(timeline)
+    later, whole = ibis.window(**by_time, rows=(0, None)), ibis.window(**by_time, rows=(None, None))
+    figures = dict(
+        # Orders sort by time, so the earliest order at or after a row is the next one.
+        next_order_s=timeline.at_s.min(where=is_order).over(later),
+        last_s=timeline.at_s.max().over(whole),
+    )
+    for back in range(1, query.markov_order + 1):
+        figures[f"code{back}"] = timeline.code.lag(back).over(**by_time)
+        figures[f"at{back}"] = timeline.at_s.lag(back).over(**by_time)
+    if by_end_day:
+        # The next order falls in the period when it is also the next of the period's orders: compared as
+        # instants, since a local day need not grow with the instant.
+        figures["next_order_at"] = timeline.at.min(where=is_order).over(later)
+        figures["next_counted_at"] = timeline.at.min(where=is_order & (timeline.day >= query.from_on)).over(later)
+        figures["last_day"] = timeline.day.max().over(whole)
+    rows = timeline.mutate(**figures)
+    is_order = rows["rank"] == 0
+    # An event counts when it is at most the lookback before its journey's end: its next order, or the contact's
+    # last event. An order's journey is the events before it, so it measures from itself.
+    end = ibis.ifelse(is_order, rows.at_s, rows.next_order_s.fill_null(rows.last_s))
+    start = end - query.lookback_days * _DAY
+    earlier, counts = {}, ibis.literal(True)
+    for back in range(1, query.markov_order + 1):
+        # Orders have no code, so a NULL code also marks the end of the journey before.
+        counts = counts & rows[f"code{back}"].notnull() & (rows[f"at{back}"] >= start)
+        earlier[f"back{back}"] = ibis.ifelse(counts, rows[f"code{back}"], ibis.null("int64"))
+    counts = ibis.ifelse(is_order, earlier["back1"].notnull(), rows.at_s >= start)
+    if by_end_day:
+        ends_in_period = ibis.ifelse(
+            is_order, rows.day >= query.from_on,
+            ibis.ifelse(rows.next_order_s.isnull(), rows.last_day >= query.from_on,
+                        (rows.next_counted_at == rows.next_order_at).fill_null(False)))
+        counts = counts & ends_in_period
+    # Grouped by whether a row counts rather than filtered: the engine works out each row's start once.
+    steps = rows.select(is_order=is_order, code=rows.code, **earlier, counts=counts, value=rows.value,
+                        is_new=rows.is_new)
+    return steps.group_by(["counts", "is_order", "code", *earlier]).aggregate(
+        journeys=steps.count(), value=steps.value.sum(), new_customers=steps.is_new.sum())
 
 
 def _scan_from(query: AttributionQuery) -> date | None:
@@ -296,10 +404,15 @@ def path_counts(counted: ir.Table, codes: int) -> pa.Table:
     long journeys) are collected as after << 40 | code and sorted, as Spark keeps no aggregate's input order.
     """
     bits, steps = _path_key_bits(codes)
-    shifted = (counted.code + 1).cast("int64") << (counted.after % steps * bits).cast("int32")
-    word_of = counted.after // steps
-    words = {f"key{word}": ibis.ifelse(word_of == word, shifted, 0).sum() for word in range(_KEY_WORDS)}
-    tail = word_of >= _KEY_WORDS
+    step = (counted.code + 1).cast("int64")
+    # Ranges and subtraction rather than // and %, which some engines compute through floating point.
+    words = {
+        f"key{word}": ibis.ifelse(
+            (counted.after >= word * steps) & (counted.after < (word + 1) * steps),
+            step << ((counted.after - word * steps) * bits).cast("int32"), 0).sum()
+        for word in range(_KEY_WORDS)
+    }
+    tail = counted.after >= _KEY_WORDS * steps
     per_journey = counted.group_by(["contact_id", "journey_no"]).aggregate(
         **words,
         tail=(counted.after.cast("int64") * (1 << _CODE_BITS) + counted.code).collect(where=tail).sort(),
@@ -370,6 +483,87 @@ def to_paths(table: pa.Table, labels: dict[int, str]) -> JourneyPaths:
     )
 
 
+def to_moves(table: pa.Table, labels: dict[int, str], order: int) -> markov.Moves:
+    """The engine's step aggregate as the chain's moves, channels (or campaigns) indexed in the order of their labels.
+
+    Every visit to a state is left once, by a move or by the journey's end, so a state's ends are the moves into it
+    less the moves out of it; the orders say which of those ends converted and what they brought.
+    """
+    table = table.filter(table["counts"])
+    is_order = table["is_order"].to_numpy(zero_copy_only=False).astype(bool)
+
+    def codes(name: str) -> np.ndarray:
+        return pc.fill_null(table[name], -1).to_numpy().astype(np.int64)
+
+    code = codes("code")
+    seen = np.unique(code[~is_order])
+    names = [labels.get(int(c), f"#{c}") for c in seen]
+    order_of = sorted(range(len(seen)), key=lambda i: names[i])
+    index = np.full(len(seen) + 1, -1, dtype=np.int64)  # the extra slot keeps -1 (no code) at -1
+    index[order_of] = np.arange(len(seen))
+    backs = [f"back{b}" for b in range(1, order + 1)]
+    channel = {name: index[np.where(column >= 0, np.searchsorted(seen, column), len(seen))]
+               for name, column in [("code", code)] + [(b, codes(b)) for b in backs]}
+    target = markov.state_keys(channel["code"], [channel[b] for b in backs[:-1]], len(seen))
+    before = np.where(channel["back1"] >= 0,
+                      markov.state_keys(channel["back1"], [channel[b] for b in backs[1:]], len(seen)), 0)
+    journeys = table["journeys"].to_numpy().astype(np.int64)
+    steps, left = ~is_order, before > 0
+    states = np.unique(target[steps])
+
+    def per_state(keys: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        return np.bincount(np.searchsorted(states, keys), weights=counts, minlength=len(states)).astype(np.int64)
+
+    # Journeys left unconverted: the visits to a state less those that moved on or ended in an order.
+    unconverted = (per_state(target[steps], journeys[steps]) - per_state(before[steps & left], journeys[steps & left])
+                   - per_state(before[is_order], journeys[is_order]))
+    stopped = unconverted > 0
+    converting = np.column_stack([journeys[is_order]] + [
+        pc.fill_null(table[name], 0).to_numpy().astype(np.int64)[is_order] for name in MEASURES[1:]])
+    return markov.Moves(
+        channels=tuple(names[i] for i in order_of), order=order,
+        source=before[steps], target=target[steps], moved=journeys[steps],
+        end=np.concatenate([before[is_order], states[stopped]]),
+        ended=np.concatenate([journeys[is_order], unconverted[stopped]]),
+        measures=np.concatenate([converting, np.zeros((int(stopped.sum()), len(MEASURES)), dtype=np.int64)]),
+    )
+
+
+@dataclass(frozen=True)
+class MarkovAttribution:
+    """The Markov model alone: each channel's (or campaign's) credit per measure and the chain's figures.
+
+    `credits` has a row per label and a column per measure (conversions, value in base minor units, new
+    customers); `removal_effects` are of conversions; `totals` are what the `journeys` counted brought.
+    """
+
+    labels: tuple[str, ...]
+    credits: np.ndarray
+    removal_effects: np.ndarray
+    conversion_probability: float
+    journeys: int
+    totals: np.ndarray
+
+
+def attribute_markov(warehouse: Any, query: AttributionQuery) -> MarkovAttribution:
+    """The period's orders attributed by the Markov model only, counted in the engine without building paths."""
+    base = base_currency(warehouse)
+    events, labels = coded(warehouse, journey_events(
+        warehouse, include_engagements=query.include_engagements, since=_scan_from(query), until=query.to_on), query.by)
+    moves = to_moves(markov_moves(warehouse, query, base, events).to_pyarrow(), labels, query.markov_order)
+    totals = moves.measures.sum(axis=0)
+    if not len(moves.target) or totals[0] == 0:
+        size = len(moves.channels)
+        return MarkovAttribution(moves.channels, np.zeros((size, len(MEASURES))), np.zeros(size), 0.0,
+                                 int(moves.ended.sum()), totals)
+    chain = markov.solve_moves(moves)
+    return MarkovAttribution(
+        labels=moves.channels, credits=markov_shares(chain, totals),
+        removal_effects=np.clip(chain.removal_effects[:, 0], 0.0, None),
+        conversion_probability=float(chain.expected[0]), journeys=int(moves.ended.sum()), totals=totals,
+    )
+
+
 def position_shares(lengths: np.ndarray, leads: np.ndarray) -> dict[str, np.ndarray]:
     """Each position-based model's share of its journey's conversion for every step of every path (flat)."""
     n = np.repeat(lengths, lengths).astype(float)
@@ -434,14 +628,20 @@ class _DataDriven:
     shapley_players: int
 
 
-def _data_driven(paths: markov.Paths, order: int) -> _DataDriven:
-    totals = paths.measures.sum(axis=0).astype(float)
-    chain = markov.solve(paths, order)
+def markov_shares(chain: markov.MarkovChain, totals: np.ndarray) -> np.ndarray:
+    """Each channel's Markov credit per measure: its removal effect, scaled so credits add up to the total."""
     effects = np.clip(chain.removal_effects, 0.0, None)
     sums = effects.sum(axis=0)
-    markov_credit = np.zeros_like(effects)
+    credit = np.zeros_like(effects)
     has = sums > 0
-    markov_credit[:, has] = effects[:, has] / sums[has] * totals[has]
+    credit[:, has] = effects[:, has] / sums[has] * totals.astype(float)[has]
+    return credit
+
+
+def _data_driven(paths: markov.Paths, order: int) -> _DataDriven:
+    chain = markov.solve(paths, order)
+    effects = np.clip(chain.removal_effects, 0.0, None)
+    markov_credit = markov_shares(chain, paths.measures.sum(axis=0))
 
     converting = np.flatnonzero(paths.conversions > 0)
     path_of = np.repeat(np.arange(len(paths.journeys)), paths.lengths)
@@ -484,9 +684,11 @@ def attribute(warehouse: Any, query: AttributionQuery) -> AttributionResult:
     events, labels = coded(warehouse, journey_events(
         warehouse, include_engagements=query.include_engagements, since=_scan_from(query), until=query.to_on), query.by)
     counted, period_orders = counted_events(warehouse, query, base, events)
-    found = to_paths(path_counts(counted, len(labels)), labels)
+    # Paths and time decay both read the counted events: the engine builds them once.
+    with counted.cache() as cached:
+        found = to_paths(path_counts(cached, len(labels)), labels)
+        decay = time_decay_sums(cached, query.half_life_days)
     paths = found.paths
-    decay = time_decay_sums(counted, query.half_life_days)
     by_currency = period_orders.group_by(["currency", period_orders.net_minor_has_rate.name("has_rate")]).aggregate(
         amount=period_orders.net_minor.sum(), rows=period_orders.id.count(),
         value=period_orders.net_minor_base.sum()).to_pyarrow().to_pylist()
@@ -535,9 +737,13 @@ def attribute(warehouse: Any, query: AttributionQuery) -> AttributionResult:
     size = len(paths.channels)
     path_of = np.repeat(np.arange(len(paths.journeys)), paths.lengths)
     touches = np.bincount(paths.codes, weights=paths.journeys[path_of], minlength=size).astype(np.int64)
-    on_path = np.unique(np.column_stack([path_of, paths.codes]), axis=0) if size else np.zeros((0, 2), dtype=np.int64)
-    converting_journeys = np.bincount(on_path[:, 1], weights=paths.conversions[on_path[:, 0]],
-                                      minlength=size).astype(np.int64)
+    # Each (path, channel) pair once, as one sorted number: np.unique over rows of pairs, or over a million
+    # distinct numbers, is many times slower than one sort.
+    pairs = np.sort(path_of * max(size, 1) + paths.codes)
+    distinct = np.ones(len(pairs), dtype=bool)
+    distinct[1:] = pairs[1:] != pairs[:-1]
+    on_path, on = np.divmod(pairs[distinct], max(size, 1))
+    converting_journeys = np.bincount(on, weights=paths.conversions[on_path], minlength=size).astype(np.int64)
     values = {m: whole_units(credit[(m, 1)], value) for m in models}
     credits = [
         Credit(
