@@ -1,16 +1,15 @@
 """Identity resolution on the import path: set-based, with merges when a row's keys bridge two stored contacts,
-and exactly the outcome of resolving the same people one rule at a time (contacts.service.resolve_people)."""
+and the same people joined whether they arrive as one batch or one at a time."""
 
 from __future__ import annotations
 
 import random
-import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
 
-from accord.contacts.identity import IdentityKey, email_key, handle_key, phone_key, resolve_in_bulk
+from accord.contacts.identity import IdentityKey, email_key, handle_key, phone_key
 from accord.contacts.models import Contact, ContactMerge, Identity
 from accord.contacts.service import PersonIn, resolve_people
 from accord.engagement.models import Engagement
@@ -93,49 +92,70 @@ def _people(rng: random.Random) -> tuple[list[PersonIn], list[PersonIn]]:
     return stored, batch
 
 
-def _outcome(session, result_ids: list[int]) -> dict:
-    """The store's contacts, identities, merges and audit rows, and each person's contact, named by identities
-    (ids differ between two runs on PostgreSQL, whose sequences a rollback does not rewind)."""
-    keys_of: dict[int, tuple] = {}
+def _partition(session, person_ids: list[int]) -> dict:
+    """The live contacts, each named by its sorted keys, and the live contact each person ended with."""
+    into = dict(session.execute(select(Contact.id, Contact.merged_into_id)).all())
+    keys_of: dict[int, list] = {}
     for contact_id, kind, channel, value in session.execute(
             select(Identity.contact_id, Identity.kind, Identity.channel, Identity.value)):
-        keys_of.setdefault(contact_id, ())
-        keys_of[contact_id] = tuple(sorted((*keys_of[contact_id], (kind, channel, value))))
-    name = {cid: ("keys", keys_of[cid]) if cid in keys_of else ("no keys", display) for cid, display in
-            session.execute(select(Contact.id, Contact.display_name))}
-    name[None] = ("none",)
+        keys_of.setdefault(contact_id, []).append(IdentityKey(kind, channel, value))
 
-    def anonymous(text: str) -> str:
-        return re.sub(r"(contact |merged_into_id.: )\d+", r"\1#", text)
+    def live(contact_id: int) -> tuple:
+        while into[contact_id] is not None:
+            contact_id = into[contact_id]
+        return tuple(sorted(keys_of[contact_id]))
 
-    return {
-        "people": [name[cid] for cid in result_ids],
-        "contacts": sorted((name[cid], display, stage, channel, created, name[into]) for cid, display, stage,
-                           channel, created, into in session.execute(select(
-                               Contact.id, Contact.display_name, Contact.lifecycle_stage, Contact.first_channel,
-                               Contact.created_at, Contact.merged_into_id))),
-        "merges": sorted((name[kept], name[merged]) for kept, merged in session.execute(
-            select(ContactMerge.kept_contact_id, ContactMerge.merged_contact_id))),
-        "audit": sorted((name[cid], action, anonymous(summary), anonymous(repr(after))) for cid, action, summary, after in
-                        session.execute(select(AuditEvent.contact_id, AuditEvent.action, AuditEvent.summary,
-                                               AuditEvent.after))),
-    }
+    return {"contacts": sorted(live(cid) for cid, merged in into.items() if merged is None),
+            "people": [live(cid) for cid in person_ids]}
+
+
+def _components(stored: list[PersonIn], batch: list[PersonIn]) -> dict:
+    """The same partition worked out by hand: keys a person holds together are one contact, with every key
+    that any of them reaches."""
+    owner: dict[IdentityKey, IdentityKey] = {}
+
+    def root(key: IdentityKey) -> IdentityKey:
+        while owner.setdefault(key, key) != key:
+            key = owner[key]
+        return key
+
+    for person in (*stored, *batch):
+        for key in person.keys:
+            owner[root(key)] = root(person.keys[0])
+    members: dict[IdentityKey, list] = {}
+    for key in list(owner):
+        members.setdefault(root(key), []).append(key)
+    named = {top: tuple(sorted(keys)) for top, keys in members.items()}
+    return {"contacts": sorted(named.values()), "people": [named[root(person.keys[0])] for person in batch]}
 
 
 @pytest.mark.parametrize("seed", range(40))
-def test_bulk_resolution_ends_exactly_where_resolving_person_by_person_does(session, seed):
+def test_a_batch_joins_people_exactly_as_one_at_a_time_does_and_as_worked_out_by_hand(session, seed):
     rng = random.Random(seed)
     stored, batch = _people(rng)
     actor = Actor("test")
     outcomes = []
-    for resolve in (resolve_people, resolve_in_bulk):
+    for one_at_a_time in (False, True):
         with session.begin_nested() as nested:
             for person in stored:
                 resolve_people(session, [person], actor=actor)
-            result = resolve(session, batch, actor=actor)
+            if one_at_a_time:
+                ids = [resolve_people(session, [person], actor=actor).contact_ids[0] for person in batch]
+            else:
+                result = resolve_people(session, batch, actor=actor)
+                ids = result.contact_ids
+                stored_in = {}  # how many stored contacts each component holds: all but the oldest are merged
+                expected = _components(stored, batch)
+                for person in stored:
+                    component = next(c for c in expected["contacts"] if person.keys[0] in c)
+                    stored_in[component] = stored_in.get(component, 0) + 1
+                batch_components = set(expected["people"])
+                assert len(result.created) == len(batch_components - set(stored_in))
+                assert len(result.merges) == sum(n - 1 for c, n in stored_in.items() if c in batch_components)
             session.flush()
-            outcomes.append((_outcome(session, result.contact_ids), len(result.created), len(result.merges)))
+            outcomes.append(_partition(session, ids))
             nested.rollback()
         session.expire_all()
 
+    assert outcomes[0] == _components(stored, batch)
     assert outcomes[1] == outcomes[0]

@@ -5,17 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import groupby
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from accord.contacts.identity import IdentityKey
+from accord.contacts.identity import IdentityKey, stored_identities
 from accord.contacts.models import Contact, ContactAttribute, ContactMerge, Identity
 from accord.errors import Conflict, Invalid, NotFound
 from accord.kernel.audit import Actor, record
 from accord.kernel.clock import utcnow
-from accord.kernel.db import allocate_ids, bulk_insert, chunked
+from accord.kernel.db import allocate_ids, bulk_insert, chunked, insert_rows, json_form, time_form
 from accord.kernel.models import AuditEvent
 from accord.kernel.vocabulary import LIFECYCLE_STAGES
 
@@ -54,16 +53,21 @@ class Resolution:
 
 
 class _Groups:
-    """Union-find over identity keys and existing contact ids, so people who share any key become one."""
+    """Union-find over identity keys and stored contacts, so people who share any key become one."""
 
     def __init__(self) -> None:
         self.parent: dict[object, object] = {}
 
     def find(self, node: object) -> object:
-        parent = self.parent.setdefault(node, node)
-        if parent != node:
-            parent = self.parent[node] = self.find(parent)
-        return parent
+        parent = self.parent
+        root = parent.setdefault(node, node)
+        if root == node:
+            return node
+        while (above := parent[root]) != root:
+            root = above
+        while node != root:  # point the whole path at the root
+            parent[node], node = root, parent[node]
+        return root
 
     def union(self, a: object, b: object) -> None:
         ra, rb = self.find(a), self.find(b)
@@ -71,43 +75,34 @@ class _Groups:
             self.parent[rb] = ra
 
 
-def existing_identities(session: Session, keys: set[IdentityKey]) -> dict[IdentityKey, int]:
-    """The contact each already-known key belongs to."""
-    found: dict[IdentityKey, int] = {}
-    ordered = sorted(keys)
-    for (kind, channel), group in groupby(ordered, key=lambda k: (k.kind, k.channel)):
-        values = [k.value for k in group]
-        for chunk in chunked(values):
-            rows = session.execute(
-                select(Identity.value, Identity.contact_id).where(
-                    Identity.kind == kind, Identity.channel == channel, Identity.value.in_(chunk)
-                )
-            )
-            for value, contact_id in rows:
-                found[IdentityKey(kind, channel, value)] = contact_id
-    return found
+_CONTACT_COLUMNS = ("id", "display_name", "lifecycle_stage", "first_channel", "city", "region", "country",
+                    "created_at", "updated_at")
+_AUDIT_COLUMNS = ("at", "actor_user_id", "actor", "entity", "entity_id", "contact_id", "action", "summary", "after")
 
 
 def resolve_people(session: Session, people: Sequence[PersonIn], *, actor: Actor) -> Resolution:
-    """Find or create one contact per distinct person, in bulk.
+    """Find or create one contact per distinct person, set-based: one lookup for all keys, one insert per table.
 
-    People who share an email, phone or handle (with each other or with a stored contact) are one contact;
-    two stored contacts found to share a key are merged, oldest kept. Name similarity alone never merges.
+    People who share an email, phone or handle (with each other or with a stored contact) are one contact; two
+    stored contacts found to share a key are merged, oldest kept; a new contact takes the name, channel and time
+    of its first person and the furthest stage any of them reached. Name similarity alone never merges.
     """
     for index, person in enumerate(people):
         if not person.keys:
             raise Invalid("identity", f"person {index + 1} ({person.display_name!r}) has no email, phone or handle")
-    known = existing_identities(session, {key for person in people for key in person.keys})
+    stored = stored_identities(session, {key for person in people for key in person.keys})
+    # Only people with several keys can tie keys (and stored contacts) together; everyone else is their key.
     groups = _Groups()
     for person in people:
-        first = person.keys[0]
-        for key in person.keys:
-            groups.union(first, key)
-            if key in known:
-                groups.union(first, ("contact", known[key]))
+        if len(person.keys) > 1:
+            first = person.keys[0]
+            for key in person.keys:
+                groups.union(first, key)
+                if key in stored:
+                    groups.union(first, ("contact", stored[key]))
     members: dict[object, set[int]] = {}
     for node in list(groups.parent):
-        if isinstance(node, tuple) and len(node) == 2 and node[0] == "contact":
+        if type(node) is tuple:  # ("contact", id); keys are IdentityKey
             members.setdefault(groups.find(node), set()).add(node[1])
 
     resolution = Resolution(contact_ids=[])
@@ -118,53 +113,55 @@ def resolve_people(session: Session, people: Sequence[PersonIn], *, actor: Actor
             merge = merge_contacts(session, kept, other, reason="they share an email, phone or handle", actor=actor)
             resolution.merges.append(merge.id)
         chosen[root] = kept
-
-    new_roots: dict[object, dict] = {}
-    new_rows: list[dict] = []
+    roots: list[object] = []
+    tied = groups.parent
     for person in people:
-        root = groups.find(person.keys[0])
-        if root in new_roots:
-            row = new_roots[root]
-            if STAGE_RANK[person.stage] > STAGE_RANK[row["lifecycle_stage"]]:
-                row["lifecycle_stage"] = person.stage
-        elif root not in chosen:
-            new_roots[root] = row = {
-                "display_name": person.display_name[:200] or person.keys[0].value[:200],
-                "lifecycle_stage": person.stage, "first_channel": person.channel, "city": person.city,
-                "region": person.region, "country": person.country, "created_at": person.seen_at,
-                "updated_at": person.seen_at,
-            }
-            new_rows.append(row)
-    if new_rows:
-        ids = allocate_ids(session, Contact, len(new_rows))
-        for row, contact_id in zip(new_rows, ids, strict=True):
-            row["id"] = contact_id
-        bulk_insert(session, Contact, new_rows)
-        chosen.update(zip(new_roots, ids, strict=True))
-        resolution.created = list(ids)
-        now = utcnow()
-        bulk_insert(session, AuditEvent, [
-            {"at": now, "actor_user_id": actor.user_id, "actor": actor.label, "entity": "contact",
-             "entity_id": cid, "contact_id": cid, "action": "created",
-             "summary": f"First seen on {row['first_channel']}, as {row['lifecycle_stage']}", "before": None,
-             "after": {"display_name": row["display_name"], "first_channel": row["first_channel"],
-                       "lifecycle_stage": row["lifecycle_stage"]}}
-            for cid, row in zip(ids, new_rows, strict=True)
-        ])
+        key = person.keys[0]
+        if key in tied:
+            roots.append(groups.find(key))
+        else:
+            roots.append(key)
+            if key in stored:
+                chosen[key] = stored[key]
 
-    new_identities: dict[IdentityKey, int] = {}
-    for person in people:
-        contact_id = chosen[groups.find(person.keys[0])]
+    new: dict[object, list] = {}  # root → [first person, furthest stage]
+    for root, person in zip(roots, people, strict=True):
+        if root in chosen:
+            continue
+        found = new.get(root)
+        if found is None:
+            new[root] = [person, person.stage]
+        elif STAGE_RANK[person.stage] > STAGE_RANK[found[1]]:
+            found[1] = person.stage
+    if new:
+        ids = allocate_ids(session, Contact, len(new))
+        stamp, as_json = time_form(session), json_form(session)
+        contacts, audit = [], []
+        now = stamp(utcnow())
+        for contact_id, (person, stage) in zip(ids, new.values(), strict=True):
+            name = person.display_name[:200] or person.keys[0].value[:200]
+            seen = stamp(person.seen_at)
+            contacts.append((contact_id, name, stage, person.channel, person.city, person.region, person.country,
+                             seen, seen))
+            audit.append((now, actor.user_id, actor.label, "contact", contact_id, contact_id, "created",
+                          f"First seen on {person.channel}, as {stage}",
+                          as_json({"display_name": name, "first_channel": person.channel, "lifecycle_stage": stage})))
+        insert_rows(session, Contact, _CONTACT_COLUMNS, contacts)
+        insert_rows(session, AuditEvent, _AUDIT_COLUMNS, audit)
+        chosen.update(zip(new, ids, strict=True))
+        resolution.created = ids
+
+    added: dict[IdentityKey, int] = {}
+    for root, person in zip(roots, people, strict=True):
+        contact_id = chosen[root]
         resolution.contact_ids.append(contact_id)
         for key in person.keys:
-            if key not in known and key not in new_identities:
-                new_identities[key] = contact_id
-    if new_identities:
-        now = utcnow()
-        bulk_insert(session, Identity, [
-            {"contact_id": cid, "kind": k.kind, "channel": k.channel, "value": k.value, "created_at": now}
-            for k, cid in new_identities.items()
-        ])
+            if key not in stored and key not in added:
+                added[key] = contact_id
+    if added:
+        now = time_form(session)(utcnow())
+        insert_rows(session, Identity, ("contact_id", "kind", "channel", "value", "created_at"),
+                    [(contact_id, key.kind, key.channel, key.value, now) for key, contact_id in added.items()])
     return resolution
 
 

@@ -11,25 +11,16 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from accord.campaigns.queries import campaign_ids_by_utm
-from accord.contacts.identity import (
-    IdentityKey,
-    email_key,
-    handle_key,
-    insert_rows,
-    matches_any,
-    phone_key,
-    resolve_in_bulk,
-    time_form,
-)
+from accord.contacts.identity import IdentityKey, email_key, handle_key, phone_key
 from accord.contacts.models import Contact
-from accord.contacts.service import STAGE_RANK, PersonIn, advance_lifecycle, live_contact
+from accord.contacts.service import STAGE_RANK, PersonIn, advance_lifecycle, live_contact, resolve_people
 from accord.engagement.models import Engagement, Touch
 from accord.engagement.schemas import EngagementIn
 from accord.engagement.spam import spam_verdict
 from accord.errors import Conflict, NotFound
 from accord.kernel.audit import Actor, record
 from accord.kernel.clock import utcnow
-from accord.kernel.db import allocate_ids, bulk_insert
+from accord.kernel.db import allocate_ids, bulk_insert, insert_rows, known_ids, matches_any, time_form
 from accord.kernel.vocabulary import LIFECYCLE_STAGES
 from accord.nurture.service import promote_reviewer
 
@@ -75,7 +66,7 @@ def record_engagements(session: Session, records: Sequence[EngagementRecord], *,
     spam is flagged by the rules unless the record says otherwise. Set-based: a handful of statements
     per batch, whatever its size.
     """
-    known = stored_ids(session, Engagement, records)
+    known = known_ids(session, Engagement, {(r.source, r.external_id) for r in records})
     fresh: list[EngagementRecord] = []
     seen: set[tuple[str, str]] = set()
     for item in records:
@@ -97,7 +88,7 @@ def record_engagements(session: Session, records: Sequence[EngagementRecord], *,
             people[item.keys] = [item, engager]
         elif engager:
             found[1] = True
-    resolution = resolve_in_bulk(session, [
+    resolution = resolve_people(session, [
         PersonIn(item.keys, item.display_name, item.channel, item.occurred_at,
                  stage="engager" if engager else "follower")
         for item, engager in people.values()
@@ -132,20 +123,6 @@ def record_engagements(session: Session, records: Sequence[EngagementRecord], *,
         merges=len(resolution.merges),
         engagement_ids=[known.get(pair) or new_ids.get(pair) for pair in ((r.source, r.external_id) for r in records)],
     )
-
-
-def stored_ids(session: Session, model: type[Engagement] | type[Touch],
-               records: Sequence[EngagementRecord] | Sequence[TouchRecord]) -> dict[tuple[str, str], int]:
-    """Ids already stored under the records' (source, external_id) pairs: one query per source."""
-    by_source: dict[str, list[str]] = {}
-    for item in records:
-        by_source.setdefault(item.source, []).append(item.external_id)
-    known: dict[tuple[str, str], int] = {}
-    for source, external_ids in by_source.items():
-        rows = session.execute(select(model.external_id, model.id).where(
-            model.source == source, matches_any(session, model.external_id, external_ids)))
-        known.update(((source, external_id), row_id) for external_id, row_id in rows)
-    return known
 
 
 def _spam_verdicts(records: Sequence[EngagementRecord]) -> list[bool]:
@@ -240,7 +217,7 @@ class TouchOutcome:
 
 def record_touches(session: Session, records: Sequence[TouchRecord], *, actor: Actor) -> TouchOutcome:
     """Record touches idempotently by (source, external_id); known people are resolved, campaigns found by UTM."""
-    known = stored_ids(session, Touch, records)
+    known = known_ids(session, Touch, {(r.source, r.external_id) for r in records})
     fresh, seen = [], set()
     for item in records:
         pair = (item.source, item.external_id)
@@ -250,7 +227,7 @@ def record_touches(session: Session, records: Sequence[TouchRecord], *, actor: A
     if not fresh:
         return TouchOutcome(0, len(records), 0)
     identified = [r for r in fresh if r.keys]
-    resolution = resolve_in_bulk(
+    resolution = resolve_people(
         session, [PersonIn(r.keys, r.display_name, r.channel, r.occurred_at) for r in identified], actor=actor
     )
     contact_of = {id(r): cid for r, cid in zip(identified, resolution.contact_ids, strict=True)}

@@ -6,13 +6,16 @@ import json
 import os
 from operator import itemgetter
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, TypeVar
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, create_engine, event, func, select, text
+from sqlalchemy import (
+    ARRAY, JSON, BigInteger, ColumnElement, DateTime, Integer, MetaData, any_, bindparam, create_engine, event, func,
+    select, text,
+)
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
@@ -241,15 +244,67 @@ def chunked(items: Sequence[T]) -> Iterator[Sequence[T]]:
 
 
 def known_ids(session: Session, model: type[Base], pairs: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
-    """Ids already stored under these (source, external_id) pairs; one source at a time so the unique index serves."""
-    known: dict[tuple[str, str], int] = {}
+    """Ids already stored under these (source, external_id) pairs; one query per source, so the unique index serves."""
     by_source: dict[str, list[str]] = {}
-    for source, external_id in sorted(pairs):
+    for source, external_id in pairs:
         by_source.setdefault(source, []).append(external_id)
+    known: dict[tuple[str, str], int] = {}
     for source, external_ids in by_source.items():
-        for chunk in chunked(external_ids):
-            rows = session.execute(
-                select(model.external_id, model.id).where(model.source == source, model.external_id.in_(chunk))
-            )
-            known.update({(source, external_id): row_id for external_id, row_id in rows})
+        rows = session.execute(select(model.external_id, model.id).where(
+            model.source == source, matches_any(session, model.external_id, external_ids)))
+        known.update(((source, external_id), row_id) for external_id, row_id in rows)
     return known
+
+
+def matches_any(session: Session, column: ColumnElement, values: Sequence[object]) -> ColumnElement[bool]:
+    """`column IN values` as one bound value however long the list: a JSON array on SQLite, an array on PostgreSQL.
+
+    A plain IN list binds one parameter per value, which SQLite caps and SQLAlchemy re-renders per call.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    listed = func.json_each(json.dumps(list(values))).table_valued("value")
+    return column.in_(select(listed.c.value))
+
+
+def time_form(session: Session) -> Callable[[datetime], object]:
+    """Aware datetime → what the store's driver takes: SQLAlchemy's UTC text on SQLite, the datetime elsewhere."""
+    return _sqlite_utc_text if session.get_bind().dialect.name == "sqlite" else _utc
+
+
+def json_form(session: Session) -> Callable[[object], object]:
+    """A JSON value → what the store's driver takes: its text on SQLite, the value elsewhere."""
+    return json.dumps if session.get_bind().dialect.name == "sqlite" else _same
+
+
+def insert_rows(session: Session, model: type[Base], columns: Sequence[str], rows: list[tuple]) -> None:
+    """Insert rows given as tuples in `columns` order, values already in the store's form (time_form, json_form).
+
+    On SQLite the tuples go straight to the driver's executemany; elsewhere through SQLAlchemy's executemany.
+    """
+    if not rows:
+        return
+    table = model.__table__
+    if session.get_bind().dialect.name != "sqlite":
+        session.execute(table.insert(), [dict(zip(columns, row, strict=True)) for row in rows])
+        return
+    sql = f'INSERT INTO "{table.name}" ({", ".join(columns)}) VALUES ({", ".join("?" * len(columns))})'
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.executemany(sql, rows)
+    finally:
+        cursor.close()
+
+
+def _sqlite_utc_text(value: datetime) -> str:
+    if value.tzinfo is not timezone.utc:  # another zone, or none (refused), goes the general way
+        return _sqlite_datetime(value)
+    return value.isoformat(" ", "microseconds")[:26]  # the same text, without a copy of the datetime
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(timezone.utc)
+
+
+def _same(value: object) -> object:
+    return value
