@@ -9,7 +9,11 @@ heavy repeats, three spellings of each handle), then imported twice, each time i
   into a new SQLite workspace, with `--no-sync`: the import alone, without the warehouse sync that
   `accord import` runs afterwards by default (bench/warehouse_sync.py measures that);
 - peer: what a user could do by hand, csv.reader + one sqlite3 executemany per 10,000 rows of
-  `INSERT … ON CONFLICT DO NOTHING` into a bare table keyed by comment id, no identities.
+  `INSERT … ON CONFLICT DO NOTHING` into a bare table keyed by comment id, no identities;
+- store floor: the rows the accord import stored (contacts, identities, audit rows, engagements), inserted
+  again from ready-made tuples by sqlite3 executemany into an empty database with the workspace's schema,
+  50,000 rows per transaction, with the import's page cache and checkpoint settings: what SQLite alone
+  costs for the import's writes, before a byte of the file is read, validated or resolved.
 
 It prints a Markdown table with wall time, CPU time, rows per second and peak RSS (ru_maxrss of the child),
 and the load average when each size started, because the machine is shared.
@@ -58,6 +62,37 @@ def peer(data: Path, database: Path) -> None:
     connection.close()
 
 
+FLOOR_TABLES = ("contact", "identity", "audit_event", "engagement")
+
+
+def store_floor(workspace_db: Path, database: Path) -> float:
+    """Seconds SQLite takes to insert, from ready-made tuples, the rows an import stored in `workspace_db`."""
+    source = sqlite3.connect(workspace_db)
+    schema = [sql for (sql,) in source.execute(
+        "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY type DESC")]
+    tables = {name: source.execute(f'SELECT * FROM "{name}" ORDER BY id').fetchall() for name in FLOOR_TABLES}
+    source.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    target = sqlite3.connect(database, isolation_level=None)
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "cache_size=-65536",
+                   "wal_autocheckpoint=16384"):
+        target.execute(f"PRAGMA {pragma}")
+    for sql in schema:
+        target.execute(sql)
+    started = time.perf_counter()
+    for name, rows in tables.items():
+        if rows:
+            insert = f'INSERT INTO "{name}" VALUES ({", ".join("?" * len(rows[0]))})'
+            for start in range(0, len(rows), 50_000):
+                target.execute("BEGIN")
+                target.executemany(insert, rows[start:start + 50_000])
+                target.execute("COMMIT")
+    seconds = time.perf_counter() - started
+    target.close()
+    return seconds
+
+
 def run_child(args: list[str], cwd: Path) -> tuple[float, float, float, str]:
     """Run a command in a child we reap ourselves, so its own usage can be read: seconds, CPU seconds, MB, stdout."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ACCORD_")}
@@ -95,8 +130,8 @@ def main() -> None:
           f"{os.cpu_count()} cores · Python {platform.python_version()} · SQLite {sqlite3.sqlite_version}")
     print()
     print("| rows | load | accord s | accord CPU s | accord rows/s | accord peak RSS MB | peer s | peer CPU s | "
-          "peer rows/s | peer peak RSS MB |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "peer rows/s | peer peak RSS MB | store floor s | store floor rows/s |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for rows in options.rows:
         data = folder / f"comments-{rows}.csv"
         if not data.exists():
@@ -114,8 +149,10 @@ def main() -> None:
             Path(f"{database}{suffix}").unlink(missing_ok=True)
         peer_seconds, peer_cpu, peer_rss, _ = run_child(
             [sys.executable, __file__, "--peer-only", str(data), str(database)], folder)
+        floor = store_floor(workspace / "accord.sqlite3", folder / f"floor-{rows}.sqlite3")
         print(f"| {rows:,} | {load:.1f} | {seconds:.1f} | {cpu:.1f} | {rows / seconds:,.0f} | {rss:.0f} | "
-              f"{peer_seconds:.1f} | {peer_cpu:.1f} | {rows / peer_seconds:,.0f} | {peer_rss:.0f} |", flush=True)
+              f"{peer_seconds:.1f} | {peer_cpu:.1f} | {rows / peer_seconds:,.0f} | {peer_rss:.0f} | "
+              f"{floor:.1f} | {rows / floor:,.0f} |", flush=True)
     if not options.keep:
         shutil.rmtree(folder)
 

@@ -187,13 +187,13 @@ def _run(store: Store, kind: Kind, path: Path, stream: RowStream, to_record, bat
             session.execute(update(ImportRun).where(ImportRun.id == run_id).values(
                 **counts, rejects_path=str(rejects.path) if rejects.count > rejected_before else None,
             ))
-        gc.collect(1)  # the few cyclic objects a batch's session leaves behind, so memory stays flat
         if progress is not None:
             progress(file_name, stream.bytes_read(), total_bytes)
 
     # Records and batches hold no reference cycles; the collector's automatic passes over the hundreds of thousands
     # of live records of a batch cost more than a tenth of the import, so it is off while importing, and the young
-    # generations are collected once per batch, between batches, instead.
+    # generations are collected once per batch instead, after the batch is let go, so only the few cyclic objects
+    # its session left behind are walked and memory stays flat.
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -213,6 +213,7 @@ def _run(store: Store, kind: Kind, path: Path, stream: RowStream, to_record, bat
             if len(batch) >= batch_size:
                 commit(batch, read, rejected)
                 batch, read, rejected = [], 0, 0
+                gc.collect(1)
         commit(batch, read, rejected)
         if progress is not None:
             progress(file_name, total_bytes, total_bytes)
