@@ -99,11 +99,11 @@ def serving(store: Store) -> Iterator[LiveApp]:
 
 
 @contextmanager
-def served(settings: Settings) -> Iterator[LiveApp]:
-    """A served app over a fresh store with these settings, a workspace and one user per role."""
+def served(settings: Settings, *, timezone: str = "Africa/Johannesburg") -> Iterator[LiveApp]:
+    """A served app over a fresh store with these settings, a workspace (in this time zone) and one user per role."""
     store = Store.open(settings, upgrade=True)
     with store.transaction() as session:
-        ensure_workspace(session, name="Test Kitchen")
+        ensure_workspace(session, name="Test Kitchen", timezone=timezone)
         for role, email in ROLE_EMAILS.items():
             accounts.create_user(session, UserIn(email=email, name=role.title(), role=role, password=PASSWORD),
                                  actor=SYSTEM)

@@ -31,8 +31,9 @@ def store_of(request: Request) -> Store:
 
 
 def db_session(request: Request) -> Iterator[Session]:
-    """One transaction per request, committed before the response is sent."""
+    """One transaction per request, committed before the response is sent; templates read through it too."""
     with store_of(request).transaction() as session:
+        request.state.session = session
         yield session
 
 

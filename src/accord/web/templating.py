@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
+from accord.errors import AccordError
 from accord.kernel.money import Money
+from accord.kernel.workspace import get_workspace
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -44,10 +48,33 @@ def _percent(share: float | None) -> str:
     return "–" if share is None else f"{share * 100:.1f}%"
 
 
-def _local(moment: datetime | None, tz: str = "Africa/Johannesburg") -> str:
+@pass_context
+def _local(context: Context, moment: datetime | None, tz: str | None = None) -> str:
+    """A stored UTC time as the workspace's local time (or in the zone given)."""
     if moment is None:
         return ""
-    return moment.astimezone(ZoneInfo(tz)).strftime("%d %b %Y %H:%M")
+    zone = ZoneInfo(tz) if tz else _workspace_zone(context.get("request"))
+    return moment.astimezone(zone).strftime("%d %b %Y %H:%M")
+
+
+def _workspace_zone(request: Request | None) -> tzinfo:
+    """The workspace's time zone, read once per request through the request's own transaction; UTC where there is
+    no workspace to ask."""
+    if request is None:
+        return timezone.utc
+    zone = getattr(request.state, "workspace_zone", None)
+    if zone is None:
+        try:
+            session = getattr(request.state, "session", None)
+            if session is not None:
+                zone = ZoneInfo(get_workspace(session).timezone)
+            else:
+                with request.app.state.store.transaction() as session:
+                    zone = ZoneInfo(get_workspace(session).timezone)
+        except AccordError:
+            zone = timezone.utc
+        request.state.workspace_zone = zone
+    return zone
 
 
 def _waited(moment: datetime, now: datetime) -> str:
