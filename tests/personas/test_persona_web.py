@@ -205,6 +205,7 @@ def test_the_inbox_and_the_contact_page_show_the_best_fit(app):
         inbox = client.get("/inbox").text
         row = re.search(rf'<a href="/contacts/{sandton}">Sandton 0</a>.*?<td class="fit">(.*?)</td>', inbox, re.S)
         assert html.unescape(row.group(1)) == "Sandton regulars · 1.00"
+        assert "<th>Fit</th>" in inbox and 'id="no-personas"' not in inbox
         page = client.get(f"/contacts/{sandton}").text
         shown = re.search(r'<p id="persona-fit">Persona: <a href="/personas/(\d+)"><strong>(.*?)</strong></a> · '
                           r'([0-9.]+)', page)

@@ -45,6 +45,10 @@ def test_the_inbox_lists_the_longest_waiting_first_with_counts(live, waiting):
     assert rows == [str(waiting["w1"]), str(waiting["w2"]), str(waiting["w3"])]
     assert "subscribe to my channel" not in page
     assert "hx-post" not in page  # a viewer sees no action buttons
+    # No persona exists yet: no empty Fit column, but a way to make one.
+    assert "<th>Fit</th>" not in page and 'class="fit"' not in page
+    assert re.search(r'<p class="muted" id="no-personas">No personas yet, so no one shows a fit\. '
+                     r'<a href="/personas">Declare or discover your customer personas</a>', page)
 
 
 def test_channel_and_kind_filters(live, waiting):

@@ -61,6 +61,11 @@ def _fitting(session: Session, *conditions) -> dict[int, tuple[int, datetime | N
     return {persona_id: (int(count or 0), at) for persona_id, count, at in rows}
 
 
+def has_personas(session: Session) -> bool:
+    """Whether the workspace has any persona, declared or discovered."""
+    return session.scalar(select(Persona.id).limit(1)) is not None
+
+
 def list_personas(session: Session) -> list[PersonaSummary]:
     """Declared personas, then discovered ones, each in the order they were made."""
     currency = get_workspace(session).base_currency

@@ -13,6 +13,7 @@ from accord.engagement.service import mark_contacted, set_spam
 from accord.kernel.audit import Actor
 from accord.kernel.clock import utcnow
 from accord.kernel.vocabulary import CHANNELS
+from accord.personas.queries import has_personas
 from accord.web.security import EDITORS, EVERYONE, DbSession, page_user
 from accord.web.templating import is_fragment_request
 
@@ -36,7 +37,7 @@ def inbox(
         "user": user, "active": "/inbox", "now": utcnow(),
         "items": waiting_list(session, channel=channel or None, kind=kind or None, limit=PAGE_SIZE),
         "by_channel": by_channel, "total": sum(by_channel.values()),
-        "channel": channel or "", "kind": kind or "", "kinds": ENGAGEMENT_KINDS,
+        "channel": channel or "", "kind": kind or "", "kinds": ENGAGEMENT_KINDS, "personas": has_personas(session),
     }
     name = "inbox/_list.html" if is_fragment_request(request) else "inbox/index.html"
     return request.app.state.templates.TemplateResponse(request, name, context)
