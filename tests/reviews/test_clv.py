@@ -212,3 +212,26 @@ def test_lifetime_value_is_monthly_expected_purchases_times_spend_discounted():
             (PARAMS.alpha + T[i]) / (PARAMS.alpha + tx[i])) ** (PARAMS.r + x[i])
         assert life.p_alive[i] == pytest.approx(1 / (1 + odds))
     assert life.expected_spend.tolist() == spend.tolist()
+
+
+def test_the_same_drop_out_limit_is_where_the_general_forecasts_go_as_a_and_b_grow_together():
+    x, tx, T = np.array([0, 1, 3, 8, 20, 2.0]), np.array([0, 10, 30, 60, 70, 5.0]), np.array([20, 40, 70, 75, 80, 90.0])
+    at_limit = clv.BgNbd(1.2, 3.2, 3_000.0, 30_000.0, 0.0, 100, at_edge=("b",))
+    assert clv.same_drop_out(at_limit)
+    limit = clv.expected_purchases(at_limit, 26.0, x, tx, T)
+    # The limit's closed forms, with p = a/(a+b) = 1/11.
+    p = 1 / 11
+    alive = 1 / (1 + (x > 0) * p / (1 - p) * ((3.2 + T) / (3.2 + tx)) ** (1.2 + x))
+    assert clv.probability_alive(at_limit, x, tx, T) == pytest.approx(alive, rel=1e-12)
+    assert limit == pytest.approx((1 - ((3.2 + T) / (3.2 + T + p * 26.0)) ** (1.2 + x)) / p * alive, rel=1e-12)
+    # The general model with the same p and a, b growing tenfold and more: it closes in on the limit like 1/a.
+    gaps = []
+    for a in (25.0, 50.0, 100.0, 200.0):
+        general = clv.BgNbd(1.2, 3.2, a, 10 * a, 0.0, 100)
+        assert not clv.same_drop_out(general)
+        gaps.append(float(np.max(np.abs(clv.expected_purchases(general, 26.0, x, tx, T) / limit - 1))))
+    assert gaps == sorted(gaps, reverse=True) and gaps[-1] < 0.01
+    assert [round(gaps[i] / gaps[i + 1], 1) for i in range(3)] == [2.0, 2.0, 2.0]
+    # Ran to the edge with a still small: drop-out varies, not the limit; and too few customers to tell.
+    assert not clv.same_drop_out(clv.BgNbd(1.2, 3.2, 2.0, 10_000.0, 0.0, 100, at_edge=("b",)))
+    assert not clv.same_drop_out(clv.BgNbd(1.2, 3.2, 3_000.0, 30_000.0, 0.0, 99, at_edge=("b",)))

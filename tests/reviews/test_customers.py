@@ -223,13 +223,15 @@ START = date(2023, 1, 1)
 END = date(2024, 1, 1)
 
 
-def synthetic_orders(n: int = 400, seed: int = 21) -> list[tuple]:
-    """Customers arrive in the first half of 2023, buy on Poisson days, may stop after each repeat purchase;
-    each purchase's value is Gamma(p, nu) cents with nu ~ Gamma(q, gamma) per customer."""
+def synthetic_orders(n: int = 400, seed: int = 21, same_drop: float | None = None) -> list[tuple]:
+    """Customers arrive in the first half of 2023, buy on Poisson days, may stop after each repeat purchase (each
+    with their own chance, or all with `same_drop`); each purchase's value is Gamma(p, nu) cents with
+    nu ~ Gamma(q, gamma) per customer."""
     rng = np.random.default_rng(seed)
     orders, order_id = [], 1
     for customer in range(1, n + 1):
         rate, drop = rng.gamma(TRUE["r"], 1 / TRUE["alpha"]), rng.beta(TRUE["a"], TRUE["b"])
+        drop = drop if same_drop is None else same_drop
         nu = rng.gamma(TRUE["q"], 1 / TRUE["gamma"])
         day = float(rng.integers(0, 181))
         first = True
@@ -325,6 +327,42 @@ def test_lifetime_value_on_a_synthetic_business_matches_an_independent_computati
         sum(c.clv_minor for c in result.customers if c.segment == s.segment) for s in result.segments]
     assert len(result.charts()) == 3 and len(result.charts()[2]["data"]["values"]) == 5
     assert not any("edge" in note or "not estimated" in note for note in result.notes)
+
+
+def test_when_everyone_drops_out_alike_lifetime_value_uses_the_models_limit(sql_kind, tmp_path):
+    orders = synthetic_orders(same_drop=0.3, seed=1)
+    warehouse = warehouse_with(sql_kind, business(orders, {i: f"Customer {i}" for i in range(1, 401)}), tmp_path)
+    result = run(warehouse, from_on=START, to_on=END, horizon_months=6, monthly_discount=0.02, top=5)
+
+    model = result.purchase_model
+    assert model is not None and min(model.a, model.b) >= 100 and max(model.a, model.b) >= 1000
+    drop = model.a / (model.a + model.b)
+    assert abs(drop - 0.3) < 0.01  # the one chance the business was generated with, recovered
+    assert (f"Every customer drops out with the same chance: the purchase model's a and b grew together to the edge "
+            f"of their range (a = {model.a:,.0f}, b = {model.b:,.0f}), so lifetime value uses the model's limit, "
+            f"where each customer stops after a purchase with probability {drop:.1%}.") in result.notes
+    assert not any("not estimated" in note for note in result.notes)
+
+    # The limit of equation (10) as a, b grow with a/(a+b) = p: an alive customer of rate lambda buys
+    # (1 - exp(-lambda p t)) / p, averaged over lambda ~ Gamma(r + x, alpha + T); the odds of having dropped are
+    # p/(1-p) * ((alpha+T)/(alpha+t_x))^(r+x) after a repeat purchase.
+    r, alpha, month = model.r, model.alpha, 365.25 / 12 / 7
+    summary = reference_summary(orders)
+    by_id = {c.contact_id: c for c in result.customers}
+    spend = result.spend_model
+    for i, (xi, txi, Ti, mi) in summary.items():
+        alive = 1 / (1 + (xi > 0) * drop / (1 - drop) * ((alpha + Ti) / (alpha + txi)) ** (r + xi))
+
+        def expected(t):
+            return (1 - ((alpha + Ti) / (alpha + Ti + drop * t)) ** (r + xi)) / drop * alive
+
+        cumulative = [expected(k * month) for k in range(7)]
+        per_purchase = spend.p * (spend.gamma + xi * mi) / (spend.p * xi + spend.q - 1)
+        value = sum((cumulative[k] - cumulative[k - 1]) / 1.02 ** k for k in range(1, 7)) * per_purchase
+        customer = by_id[i]
+        assert customer.p_alive == pytest.approx(alive, abs=1e-4)
+        assert customer.expected_purchases == pytest.approx(cumulative[-1], rel=1e-3, abs=1e-4)
+        assert abs(customer.clv_minor - value) <= 0.5 + 1e-3 * value
 
 
 @pytest.mark.parametrize("other", [p for p in WAREHOUSE_PARAMS if p.values[0] != "duckdb"])

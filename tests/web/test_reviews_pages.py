@@ -305,3 +305,23 @@ def test_the_csv_file_name_keeps_only_safe_characters(demo):
         disposition = answer.headers["content-disposition"]
         assert re.fullmatch(rf'attachment; filename="{name}-[A-Za-z0-9._-]*in__person___X-Evil__1[A-Za-z0-9._-]*'
                             r'\.csv"', disposition), disposition
+
+
+def test_the_demo_customers_have_a_lifetime_value_from_one_shared_drop_out_chance(demo, expected):
+    result = expected["customers"]
+    model = result.purchase_model
+    assert model is not None and model.customers == len(result.customers) > 100
+    chance = model.a / (model.a + model.b)
+    # The demo's three kinds of customer stop after a purchase with chances of about 6 %, 10 % and 13 %.
+    assert 0.06 < chance < 0.13
+    assert any(note.startswith("Every customer drops out with the same chance: ") and f"{chance:.1%}." in note
+               for note in result.notes)
+    assert all(c.clv_minor is not None and c.clv_minor >= 0 and 0 <= c.p_alive <= 1 for c in result.customers)
+    # Long gone (a year without an order after buying often) against just seen: the model tells them apart.
+    gone = [c.p_alive for c in result.customers if c.days_since_last > 365 and c.purchases >= 5]
+    recent = [c.p_alive for c in result.customers if c.days_since_last < 14 and c.purchases >= 5]
+    assert gone and recent and max(gone) < 0.05 < 0.5 < min(recent)
+    with demo.login("owner") as client:
+        page = client.get("/reviews/customers").text
+    assert f"with probability {chance:.1%}." in html.unescape(page)
+    assert "Lifetime value is not estimated" not in page

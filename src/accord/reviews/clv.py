@@ -28,6 +28,11 @@ from threadpoolctl import threadpool_limits
 LOG_LIMIT = float(np.log(1e4))
 EDGE = float(np.log(10.0))
 POLE = 1e-5  # how close to a = 1 the expected-purchases formula switches to interpolation
+# A fit whose a or b ran to the edge with both of them at least this large went out along the ridge where a and b
+# grow together: the drop-out chance p ~ Beta(a, b) stops varying between customers, and the best model is the limit
+# with one p = a/(a+b) for everyone. Its forecasts have closed forms (and the general ones' hypergeometric series
+# no longer evaluate there). A handful of customers can wander out along that ridge too, so it takes RIDGE of them.
+RIDGE = 100.0
 DAYS_PER_MONTH = 365.25 / 12
 
 
@@ -153,11 +158,11 @@ def bgnbd_log_likelihood(model: BgNbd, frequency, recency, T) -> np.ndarray:
     return _bgnbd_rows(np.log([model.r, model.alpha, model.a, model.b]), _Column(x), _Column(tx), _Column(big_t))[0]
 
 
-def _edges(log_params: np.ndarray, names: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(name for name, value in zip(names, log_params) if abs(value) > LOG_LIMIT - EDGE)
+def _edges(log_params: np.ndarray, names: tuple[str, ...], log_limit: float = LOG_LIMIT) -> tuple[str, ...]:
+    return tuple(name for name, value in zip(names, log_params) if abs(value) > log_limit - EDGE)
 
 
-def _maximise(rows_of, start: np.ndarray, weights: np.ndarray) -> np.ndarray:
+def _maximise(rows_of, start: np.ndarray, weights: np.ndarray, log_limit: float = LOG_LIMIT) -> np.ndarray:
     """The log-parameters that maximise the weighted log-likelihood, searched from `start`.
 
     The optimiser sees the mean per customer, so its tolerances mean the same for 100 customers or 100,000.
@@ -171,7 +176,7 @@ def _maximise(rows_of, start: np.ndarray, weights: np.ndarray) -> np.ndarray:
             return np.inf, np.zeros_like(log_params)
         return -ll / total, -(gradients @ weights) / total
 
-    result = minimize(negative, start, jac=True, method="L-BFGS-B", bounds=[(-LOG_LIMIT, LOG_LIMIT)] * len(start),
+    result = minimize(negative, start, jac=True, method="L-BFGS-B", bounds=[(-log_limit, log_limit)] * len(start),
                       options={"maxiter": 1000, "ftol": 1e-14, "gtol": 1e-9})
     if not np.all(np.isfinite(result.x)) or not np.isfinite(result.fun):
         raise CannotFit(f"the likelihood could not be maximised ({result.message})")
@@ -179,8 +184,11 @@ def _maximise(rows_of, start: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
 
 @_one_blas_thread
-def fit_bgnbd(frequency, recency, T) -> BgNbd:
-    """Fit BG/NBD by maximum likelihood to customers' (frequency, recency, T), or CannotFit saying why."""
+def fit_bgnbd(frequency, recency, T, *, limit: float = 1e4) -> BgNbd:
+    """Fit BG/NBD by maximum likelihood to customers' (frequency, recency, T), or CannotFit saying why.
+
+    Parameters are searched within 1/limit .. limit (on times divided by their mean).
+    """
     x, tx, big_t = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
     _check_bgnbd_input(x, tx, big_t)
     if len(x) == 0:
@@ -196,12 +204,18 @@ def fit_bgnbd(frequency, recency, T) -> BgNbd:
     rate = float(weights @ ux / (weights @ uT / unit))
     start = np.log([1.0, 1.0 / rate, 1.0, 1.0])
     columns = (_Column(ux), _Column(utx / unit), _Column(uT / unit))
-    best = _maximise(lambda p: _bgnbd_rows(p, *columns), start, weights)
-    edges = _edges(best, ("r", "alpha", "a", "b"))
+    log_limit = float(np.log(limit))
+    best = _maximise(lambda p: _bgnbd_rows(p, *columns), start, weights, log_limit)
+    edges = _edges(best, ("r", "alpha", "a", "b"), log_limit)
     best[1] += np.log(unit)
     ll = float(weights @ _bgnbd_rows(best, _Column(ux), _Column(utx), _Column(uT))[0])
     r, alpha, a, b = np.exp(best)
     return BgNbd(float(r), float(alpha), float(a), float(b), ll, int(len(x)), edges)
+
+
+def same_drop_out(model: BgNbd) -> bool:
+    """Whether the fit is at the limit where every customer has the same drop-out chance a/(a+b)."""
+    return bool({"a", "b"} & set(model.at_edge)) and min(model.a, model.b) >= RIDGE and model.customers >= RIDGE
 
 
 def probability_alive(model: BgNbd, frequency, recency, T) -> np.ndarray:
@@ -214,8 +228,9 @@ def _log_odds_dropped(model: BgNbd, x: np.ndarray, tx: np.ndarray, big_t: np.nda
     """log of a/(b+x-1) * ((alpha+T)/(alpha+t_x))^(r+x), or -inf when x = 0 (kept in logs so it cannot overflow)."""
     repeat = x > 0
     x1 = np.where(repeat, x, 1.0)
-    odds = (np.log(model.a) - np.log(model.b + x1 - 1)
-            + (model.r + x) * (np.log(model.alpha + big_t) - np.log(model.alpha + tx)))
+    # At the same-drop-out limit a/(b+x-1) tends to p/(1-p) = a/b.
+    chance = np.log(model.a) - (np.log(model.b) if same_drop_out(model) else np.log(model.b + x1 - 1))
+    odds = chance + (model.r + x) * (np.log(model.alpha + big_t) - np.log(model.alpha + tx))
     return np.where(repeat, odds, -np.inf)
 
 
@@ -230,6 +245,12 @@ def _expected_if_alive(model: BgNbd, t: float, x: np.ndarray, big_t: np.ndarray)
     if t <= 0:
         return np.zeros(len(x))
     a = model.a
+    if same_drop_out(model):
+        # With one drop-out chance p, an alive customer of rate lambda buys (1 - exp(-lambda p t)) / p in t;
+        # averaged over lambda ~ Gamma(r + x, alpha + T).
+        p = a / (a + model.b)
+        shape, scale = model.r + x, model.alpha + big_t
+        return -np.expm1(shape * (np.log(scale) - np.log(scale + p * t))) / p
     if abs(a - 1) < POLE:
         # The closed form divides by a - 1 though the expectation is smooth in a: near the pole, interpolate
         # between a = 1 -/+ POLE (error of order POLE^2, far below the cancellation at a itself).

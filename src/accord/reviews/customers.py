@@ -353,7 +353,12 @@ def _value(summary: pd.DataFrame, as_of: int, query: CustomersQuery, notes: list
     except clv.CannotFit as why:
         notes.append(f"Lifetime value is not estimated: {why}.")
         return None, None, spend_model
-    if purchases.at_edge:
+    if clv.same_drop_out(purchases):
+        notes.append(f"Every customer drops out with the same chance: the purchase model's a and b grew together to "
+                     f"the edge of their range (a = {purchases.a:,.0f}, b = {purchases.b:,.0f}), so lifetime value "
+                     f"uses the model's limit, where each customer stops after a purchase with probability "
+                     f"{purchases.a / (purchases.a + purchases.b):.1%}.")
+    elif purchases.at_edge:
         notes.append(f"Lifetime value is not estimated: the purchase model's {', '.join(purchases.at_edge)} ran to "
                      "the edge of its range, so this history is too short or has too few repeat customers to tell "
                      "how often customers buy and how soon they stop.")
