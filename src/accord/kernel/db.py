@@ -226,12 +226,7 @@ def bulk_insert(session: Session, model: type[Base], rows: list[dict]) -> None:
     for index, convert in converters:
         for value in values:
             value[index] = convert(value[index])
-    sql = f'INSERT INTO "{table.name}" ({", ".join(names)}) VALUES ({", ".join("?" * len(names))})'
-    cursor = session.connection().connection.cursor()
-    try:
-        cursor.executemany(sql, values)
-    finally:
-        cursor.close()
+    insert_rows(session, model, names, values)
 
 
 IN_CHUNK = 900  # values per IN (...) list, well under SQLite's bound-parameter limit
@@ -277,7 +272,7 @@ def json_form(session: Session) -> Callable[[object], object]:
     return json.dumps if session.get_bind().dialect.name == "sqlite" else _same
 
 
-def insert_rows(session: Session, model: type[Base], columns: Sequence[str], rows: list[tuple]) -> None:
+def insert_rows(session: Session, model: type[Base], columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
     """Insert rows given as tuples in `columns` order, values already in the store's form (time_form, json_form).
 
     On SQLite the tuples go straight to the driver's executemany; elsewhere through SQLAlchemy's executemany.
