@@ -269,6 +269,9 @@ def test_the_written_plan_downloads_as_markdown_from_the_page(demo, plan_with_go
         answer = client.get(f"/plan/plans/{plan['id']}/plan.md")
     assert f'href="/plan/plans/{plan["id"]}/plan.md">Download Markdown</a>' in page.text
     assert f'href="/plan/plans/{plan["id"]}/plan.pdf">Download PDF</a>' in page.text
+    # The demo declares no persona: the plan says where to make one.
+    assert ('<p class="muted">No personas yet; describe the true customer on the <a href="/personas">Personas page'
+            '</a>.</p>') in page.text
     assert answer.status_code == 200
     assert answer.headers["content-type"] == "text/markdown; charset=utf-8"
     assert answer.headers["content-disposition"] == (
