@@ -13,7 +13,7 @@ from accord.business.queries import VersionDiff, VersionView, diff, latest_versi
 from accord.business.service import KIND_TITLES
 from accord.errors import NotFound
 from accord.kernel.store import Store
-from accord.kernel.workspace import get_workspace
+from accord.kernel.workspace import workspace_zone
 
 business_app = typer.Typer(help="The business review: vision, needs, strengths… and competitors.",
                            no_args_is_help=True)
@@ -54,7 +54,7 @@ def show(
         found = version_by_number(session, version) if version is not None else latest_version(session)
         if found is None:
             raise NotFound("no business review saved yet; write the first on the Business page")
-        return found, ZoneInfo(get_workspace(session).timezone)
+        return found, workspace_zone(session)
 
     found, tz = _read(ctx, reading)
     for line in _show_lines(found, tz):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -54,9 +55,14 @@ def ensure_workspace(
     return workspace
 
 
+def workspace_zone(session: Session) -> ZoneInfo:
+    """The workspace's time zone, in which days, weeks and months are counted and times are shown."""
+    return zone(get_workspace(session).timezone)
+
+
 def workspace_today(session: Session, moment: datetime | None = None) -> date:
     """The calendar day in the workspace's time zone at `moment` (default now)."""
-    return (moment or utcnow()).astimezone(zone(get_workspace(session).timezone)).date()
+    return (moment or utcnow()).astimezone(workspace_zone(session)).date()
 
 
 def business_hours(workspace: Workspace) -> BusinessHours:

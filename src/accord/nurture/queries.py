@@ -13,8 +13,9 @@ from accord.accounts.models import User
 from accord.contacts.models import Contact
 from accord.errors import Invalid, NotFound
 from accord.kernel.money import Money
+from accord.kernel.workspace import workspace_zone
 from accord.nurture.models import Cadence, Referral, Task
-from accord.nurture.service import ASSIGNABLE_ROLES, at_local, workspace_zone
+from accord.nurture.service import ASSIGNABLE_ROLES, at_local
 
 BUCKETS = ("overdue", "today", "week")
 ON_TIME_DAYS = 30

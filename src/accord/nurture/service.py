@@ -17,9 +17,9 @@ from accord.contacts.service import advance_lifecycle, live_contact
 from accord.engagement.models import Engagement
 from accord.errors import Conflict, Invalid, NotFound
 from accord.kernel.audit import Actor, record
-from accord.kernel.clock import utcnow, zone
+from accord.kernel.clock import utcnow
 from accord.kernel.money import Money, check_currency
-from accord.kernel.workspace import get_workspace
+from accord.kernel.workspace import workspace_zone
 from accord.nurture.models import Cadence, Referral, Task
 from accord.pipeline.models import Deal, Order
 
@@ -34,11 +34,6 @@ MAX_NAME = 120
 MAX_NOTES = 5000
 # Viewers only read, so a task given to one could never be marked done.
 ASSIGNABLE_ROLES = ("owner", "marketing", "sales")
-
-
-def workspace_zone(session: Session) -> ZoneInfo:
-    """The workspace's time zone, in which due days, today and this week are counted."""
-    return zone(get_workspace(session).timezone)
 
 
 def at_local(day: date, clock: time, tz: ZoneInfo) -> datetime:

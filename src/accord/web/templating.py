@@ -13,7 +13,7 @@ from jinja2.runtime import Context
 
 from accord.errors import AccordError
 from accord.kernel.money import Money
-from accord.kernel.workspace import get_workspace
+from accord.kernel.workspace import workspace_zone
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -67,10 +67,10 @@ def _workspace_zone(request: Request | None) -> tzinfo:
         try:
             session = getattr(request.state, "session", None)
             if session is not None:
-                zone = ZoneInfo(get_workspace(session).timezone)
+                zone = workspace_zone(session)
             else:
                 with request.app.state.store.transaction() as session:
-                    zone = ZoneInfo(get_workspace(session).timezone)
+                    zone = workspace_zone(session)
         except AccordError:
             zone = timezone.utc
         request.state.workspace_zone = zone

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -14,7 +13,7 @@ from accord.conversations.models import INSIGHT_KINDS
 from accord.conversations.queries import insight_list
 from accord.errors import Invalid
 from accord.kernel.audit import Actor
-from accord.kernel.workspace import get_workspace
+from accord.kernel.workspace import workspace_zone
 from accord.web.security import EDITORS, EVERYONE, DbSession, page_user
 
 router = APIRouter()
@@ -37,7 +36,7 @@ def query_numbers(values: list[str] | None) -> list[int]:
 def insights_page(request: Request, session: DbSession, user: User = page_user(*EVERYONE)) -> Response:
     """Every insight, best-supported first, with its queries; editors can record more."""
     context = {"user": user, "active": "/insights", "insights": insight_list(session),
-               "insight_kinds": INSIGHT_KINDS, "zone": ZoneInfo(get_workspace(session).timezone)}
+               "insight_kinds": INSIGHT_KINDS, "zone": workspace_zone(session)}
     return request.app.state.templates.TemplateResponse(request, "insights/index.html", context)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -18,7 +17,7 @@ from accord.errors import Invalid
 from accord.kernel.audit import Actor
 from accord.kernel.clock import utcnow
 from accord.kernel.vocabulary import CHANNELS
-from accord.kernel.workspace import get_workspace
+from accord.kernel.workspace import workspace_zone
 from accord.web.security import EDITORS, EVERYONE, DbSession, page_user
 from accord.web.templating import is_fragment_request
 
@@ -36,7 +35,7 @@ def queries_page(request: Request, session: DbSession, user: User = page_user(*E
     items = open_queries(session, at=now)
     context = {
         "user": user, "active": "/queries", "days": days, "periods": PERIODS,
-        "zone": ZoneInfo(get_workspace(session).timezone),
+        "zone": workspace_zone(session),
         "items": items[:PAGE_SIZE], "total": len(items), "overdue": sum(1 for i in items if i.overdue),
         "breaches": breaches(session, since=since, at=now), "report": response_figures(session, since=since, at=now),
         "targets": sla_targets(session), "channels": CHANNELS, "insight_kinds": INSIGHT_KINDS,
@@ -68,7 +67,7 @@ def assign(request: Request, session: DbSession, query_id: int, user_id: Annotat
     if item is None:  # resolved meanwhile: nothing left to show in the open list
         return Response(status_code=204)
     context = {"user": user, "item": item, "people": list_users(session),
-               "zone": ZoneInfo(get_workspace(session).timezone)}
+               "zone": workspace_zone(session)}
     return request.app.state.templates.TemplateResponse(request, "queries/_row.html", context)
 
 
