@@ -18,6 +18,7 @@ from accord.accounts.schemas import UserIn
 from accord.errors import Conflict, Invalid, NotAuthenticated, NotFound, PermissionDenied
 from accord.kernel.audit import Actor
 from accord.kernel.clock import utcnow
+from accord.kernel.db import get_row
 
 _hasher = PasswordHasher()
 TOKEN_PREFIX = "acc_"
@@ -165,9 +166,7 @@ def issue_token(session: Session, user: User, name: str, *, actor: Actor) -> Iss
 
 def revoke_token(session: Session, token_id: int, *, actor: Actor) -> ApiToken:
     """Stop a token from working; users revoke their own tokens, owners anyone's."""
-    record = session.get(ApiToken, token_id)
-    if record is None:
-        raise NotFound(f"no API token {token_id}")
+    record = get_row(session, ApiToken, token_id, "API token")
     actor_user = session.get(User, actor.user_id) if actor.user_id is not None else None
     if actor_user is not None and actor_user.role != "owner" and actor_user.id != record.user_id:
         raise PermissionDenied("you can revoke only your own API tokens")

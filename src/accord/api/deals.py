@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from accord.accounts.models import User
-from accord.errors import Invalid, NotFound
+from accord.errors import Invalid
 from accord.kernel.audit import Actor
+from accord.kernel.db import get_row
 from accord.pipeline import deals
 from accord.pipeline.models import Deal
 from accord.pipeline.schemas import (
@@ -34,10 +35,7 @@ def qualify(session: DbSession, contact_id: int, data: QualifyIn, user: User = a
 @router.get("/deals/{deal_id}", response_model=DealOut)
 def deal(session: DbSession, deal_id: int, user: User = api_user(*EVERYONE)):
     """One deal, with the version to send back with a change."""
-    found = session.get(Deal, deal_id)
-    if found is None:
-        raise NotFound(f"no deal {deal_id}")
-    return found
+    return get_row(session, Deal, deal_id, "deal")
 
 
 @router.post("/deals/{deal_id}/move", response_model=DealOut)

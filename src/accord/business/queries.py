@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, aliased
 from accord.accounts.models import User
 from accord.business.models import ENTRY_KINDS, BusinessEntry, BusinessVersion, Competitor, CompetitorObservation
 from accord.errors import NotFound
+from accord.kernel.db import get_row
 
 CHANGED_AT = 70
 LATEST_OBSERVATIONS = 3
@@ -309,7 +310,5 @@ def list_competitors(session: Session, *, latest: int | None = LATEST_OBSERVATIO
 
 def competitor_view(session: Session, competitor_id: int, *, latest: int | None = None) -> CompetitorView:
     """One competitor with its observations (all of them unless `latest` is given), or NotFound."""
-    found = session.get(Competitor, competitor_id)
-    if found is None:
-        raise NotFound(f"no competitor {competitor_id}")
+    found = get_row(session, Competitor, competitor_id, "competitor")
     return _views(session, [found], latest)[0]

@@ -17,9 +17,10 @@ from accord.business.models import (
 )
 from accord.business.queries import compare, latest_version, normalised
 from accord.business.schemas import CompetitorEdit, CompetitorIn, ObservationIn, VersionIn
-from accord.errors import Conflict, Invalid, NotFound
+from accord.errors import Conflict, Invalid
 from accord.kernel.audit import Actor, record, snapshot
 from accord.kernel.clock import utcnow
+from accord.kernel.db import get_row
 from accord.kernel.workspace import workspace_today
 
 KIND_TITLES = {"need": "Needs", "opportunity": "Opportunities", "improvement": "Improvements",
@@ -189,10 +190,7 @@ def _unique_name(session: Session, name: str, competitor_id: int | None = None) 
 
 
 def _competitor(session: Session, competitor_id: int) -> Competitor:
-    found = session.get(Competitor, competitor_id)
-    if found is None:
-        raise NotFound(f"no competitor {competitor_id}")
-    return found
+    return get_row(session, Competitor, competitor_id, "competitor")
 
 
 def _watched(competitor: Competitor) -> dict[str, Any]:

@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 
 from accord.campaigns.models import CAMPAIGN_STATUSES, Campaign, Spend
 from accord.campaigns.schemas import CampaignIn, SpendEntryIn
-from accord.errors import Conflict, Invalid, NotFound
+from accord.errors import Conflict, Invalid
 from accord.kernel.audit import Actor, record, snapshot
 from accord.kernel.clock import utcnow
-from accord.kernel.db import allocate_ids, bulk_insert, chunked, known_ids
+from accord.kernel.db import allocate_ids, bulk_insert, chunked, get_row, known_ids
 from accord.kernel.money import Money, check_currency
 from accord.kernel.vocabulary import CHANNELS
 from accord.personas.models import Persona
@@ -86,10 +86,7 @@ def _checked(session: Session, data: CampaignIn, *, campaign_id: int | None) -> 
 
 def get_campaign(session: Session, campaign_id: int) -> Campaign:
     """The campaign, or NotFound."""
-    campaign = session.get(Campaign, campaign_id)
-    if campaign is None:
-        raise NotFound(f"no campaign {campaign_id}")
-    return campaign
+    return get_row(session, Campaign, campaign_id, "campaign")
 
 
 def create_campaign(session: Session, data: CampaignIn, *, actor: Actor) -> Campaign:

@@ -11,9 +11,10 @@ from accord.consent.models import Consent
 from accord.contacts.service import live_contact
 from accord.conversations.models import Query
 from accord.engagement.models import Engagement
-from accord.errors import ConsentRequired, Invalid, NotFound
+from accord.errors import ConsentRequired, Invalid
 from accord.kernel.audit import Actor, record
 from accord.kernel.clock import utcnow
+from accord.kernel.db import get_row
 from accord.kernel.vocabulary import CHANNELS, CONSENT_PURPOSES
 
 MAX_EVIDENCE = 2000
@@ -103,9 +104,7 @@ def require(session: Session, contact_id: int, *, purpose: str, channel: str,
                                   (Query, "query", answering_query_id)):
         if answered is None:
             continue
-        theirs = session.get(model, answered)
-        if theirs is None:
-            raise NotFound(f"no {noun} {answered}")
+        theirs = get_row(session, model, answered, noun)
         if theirs.contact_id != contact.id:
             raise Invalid(f"answering_{noun}_id", f"{noun} {theirs.id} is not from contact {contact.id}")
         return "legitimate_interest"

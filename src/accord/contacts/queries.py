@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from accord.consent.models import Consent
 from accord.contacts.models import Contact, ContactMerge, Identity, Organisation
 from accord.engagement.models import Engagement
-from accord.errors import NotFound
 from accord.kernel.audit import timeline
+from accord.kernel.db import get_row
 from accord.kernel.vocabulary import LIFECYCLE_STAGES
 from accord.personas.queries import ContactFit, contact_fits
 
@@ -137,9 +137,7 @@ def merge_suggestions(session: Session, contact: Contact, *, limit: int = 5, thr
 
 def contact_detail(session: Session, contact_id: int) -> ContactDetail:
     """The contact, their organisation, identities, timeline, merges and merge suggestions; NotFound if absent."""
-    contact = session.get(Contact, contact_id)
-    if contact is None:
-        raise NotFound(f"no contact {contact_id}")
+    contact = get_row(session, Contact, contact_id, "contact")
     organisation = session.get(Organisation, contact.organisation_id) if contact.organisation_id else None
     identities = list(
         session.scalars(select(Identity).where(Identity.contact_id == contact_id).order_by(Identity.kind, Identity.id))

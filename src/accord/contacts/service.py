@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from accord.contacts.identity import IdentityKey, stored_identities
 from accord.contacts.models import Contact, ContactAttribute, ContactMerge, Identity
-from accord.errors import Conflict, Invalid, NotFound
+from accord.errors import Conflict, Invalid
 from accord.kernel.audit import Actor, record
 from accord.kernel.clock import utcnow
-from accord.kernel.db import allocate_ids, bulk_insert, chunked, insert_rows, json_form, time_form
+from accord.kernel.db import allocate_ids, bulk_insert, chunked, get_row, insert_rows, json_form, time_form
 from accord.kernel.models import AuditEvent
 from accord.kernel.vocabulary import LIFECYCLE_STAGES
 
@@ -218,9 +218,7 @@ def correct_lifecycle(session: Session, contact_id: int, stage: str, *, reason: 
 
 def live_contact(session: Session, contact_id: int) -> Contact:
     """A contact that exists, has not been merged into another and was not erased, or NotFound/Conflict."""
-    contact = session.get(Contact, contact_id)
-    if contact is None:
-        raise NotFound(f"no contact {contact_id}")
+    contact = get_row(session, Contact, contact_id, "contact")
     if contact.merged_into_id is not None:
         raise Conflict(f"contact {contact_id} was merged into contact {contact.merged_into_id}")
     if contact.erased_at is not None:
@@ -279,9 +277,7 @@ def merge_contacts(session: Session, keep_id: int, merge_id: int, *, reason: str
 
 def undo_merge(session: Session, merge_id: int, *, actor: Actor) -> ContactMerge:
     """Split a merge: everything that moved goes back, and the merged contact lives again."""
-    merge = session.get(ContactMerge, merge_id)
-    if merge is None:
-        raise NotFound(f"no merge {merge_id}")
+    merge = get_row(session, ContactMerge, merge_id, "merge")
     if merge.undone_at is not None:
         raise Conflict(f"merge {merge_id} was already undone")
     kept = session.get(Contact, merge.kept_contact_id)

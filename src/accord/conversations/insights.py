@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from accord.conversations.models import INSIGHT_KINDS, Insight, Query, insight_query
 from accord.conversations.queries_service import instant
-from accord.errors import Invalid, NotFound
+from accord.errors import Invalid
 from accord.kernel.audit import Actor, record
+from accord.kernel.db import get_row
 
 MAX_TITLE = 300
 MAX_DESCRIPTION = 10_000
@@ -57,9 +58,7 @@ def create_insight(session: Session, kind: str, title: str, description: str, qu
 
 def link_queries(session: Session, insight_id: int, query_ids: Iterable[int], *, actor: Actor) -> list[int]:
     """Add supporting queries to an insight; returns the ids newly linked (already linked ones are left as they are)."""
-    insight = session.get(Insight, insight_id)
-    if insight is None:
-        raise NotFound(f"no insight {insight_id}")
+    insight = get_row(session, Insight, insight_id, "insight")
     wanted = _existing_queries(session, query_ids)
     if not wanted:
         raise Invalid("query_ids", "none given; choose the queries that support this insight")

@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 from accord.accounts.models import User
 from accord.contacts.service import live_contact
 from accord.conversations.models import QUERY_KINDS, Conversation, Query, SlaTarget
-from accord.errors import Conflict, Invalid, NotFound
+from accord.errors import Conflict, Invalid
 from accord.kernel.audit import Actor, record, snapshot
 from accord.kernel.clock import utcnow
+from accord.kernel.db import get_row
 from accord.kernel.vocabulary import CHANNELS
 
 MAX_TEXT = 10_000
@@ -38,10 +39,7 @@ def _check_channel(channel: str) -> None:
 
 def get_query(session: Session, query_id: int) -> Query:
     """A query, or NotFound."""
-    query = session.get(Query, query_id)
-    if query is None:
-        raise NotFound(f"no query {query_id}")
-    return query
+    return get_row(session, Query, query_id, "query")
 
 
 def _assignee(session: Session, user_id: int) -> User:

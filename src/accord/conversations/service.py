@@ -17,9 +17,10 @@ from accord.contacts.service import live_contact
 from accord.conversations.models import Conversation, Message, Query
 from accord.engagement.models import Engagement
 from accord.engagement.service import mark_contacted
-from accord.errors import ConsentRequired, Invalid, NotFound, SetupError
+from accord.errors import ConsentRequired, Invalid, SetupError
 from accord.kernel.audit import Actor, record
 from accord.kernel.clock import utcnow
+from accord.kernel.db import get_row
 from accord.kernel.vocabulary import CHANNELS
 
 
@@ -46,9 +47,7 @@ def open_conversation(session: Session, contact_id: int, channel: str, *, actor:
 
 def open_conversation_about(session: Session, engagement_id: int, *, actor: Actor) -> Conversation:
     """Open (or reopen) the conversation with the person behind an engagement, on its channel."""
-    engagement = session.get(Engagement, engagement_id)
-    if engagement is None:
-        raise NotFound(f"no engagement {engagement_id}")
+    engagement = get_row(session, Engagement, engagement_id, "engagement")
     return open_conversation(session, engagement.contact_id, engagement.channel, actor=actor)
 
 

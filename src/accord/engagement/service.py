@@ -17,10 +17,10 @@ from accord.contacts.service import STAGE_RANK, PersonIn, advance_lifecycle, liv
 from accord.engagement.models import Engagement, Touch
 from accord.engagement.schemas import EngagementIn
 from accord.engagement.spam import spam_verdict
-from accord.errors import Conflict, NotFound
+from accord.errors import Conflict
 from accord.kernel.audit import Actor, record
 from accord.kernel.clock import utcnow
-from accord.kernel.db import allocate_ids, bulk_insert, insert_rows, known_ids, matches_any, time_form
+from accord.kernel.db import allocate_ids, bulk_insert, get_row, insert_rows, known_ids, matches_any, time_form
 from accord.kernel.vocabulary import LIFECYCLE_STAGES
 from accord.nurture.service import promote_reviewer
 
@@ -154,10 +154,7 @@ def record_engagement(session: Session, item: EngagementRecord, *, actor: Actor)
 
 
 def _engagement(session: Session, engagement_id: int) -> Engagement:
-    found = session.get(Engagement, engagement_id)
-    if found is None:
-        raise NotFound(f"no engagement {engagement_id}")
-    return found
+    return get_row(session, Engagement, engagement_id, "engagement")
 
 
 def mark_contacted(session: Session, engagement_id: int, *, actor: Actor, at: datetime | None = None) -> Engagement:

@@ -21,10 +21,11 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from accord.errors import SetupError
+from accord.errors import NotFound, SetupError
 from accord.settings import Settings
 
 T = TypeVar("T")
+B = TypeVar("B", bound="Base")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -161,6 +162,14 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any error."""
     with factory() as session, session.begin():
         yield session
+
+
+def get_row(session: Session, model: type[B], row_id: object, noun: str) -> B:
+    """The row of `model` with this primary key, or NotFound: "no <noun> <id>"."""
+    row = session.get(model, row_id)
+    if row is None:
+        raise NotFound(f"no {noun} {row_id}")
+    return row
 
 
 def allocate_ids(session: Session, model: type[Base], count: int) -> list[int]:

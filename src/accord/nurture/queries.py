@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session, aliased
 
 from accord.accounts.models import User
 from accord.contacts.models import Contact
-from accord.errors import Invalid, NotFound
+from accord.errors import Invalid
+from accord.kernel.db import get_row
 from accord.kernel.money import Money
 from accord.kernel.workspace import workspace_zone
 from accord.nurture.models import Cadence, Referral, Task
@@ -119,10 +120,7 @@ def _figures(window: Window) -> list:
 
 
 def _user(session: Session, user_id: int) -> User:
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound(f"no user {user_id}")
-    return user
+    return get_row(session, User, user_id, "user")
 
 
 def due_list(session: Session, user_id: int, *, now: datetime, limit: int = 200) -> DueList:

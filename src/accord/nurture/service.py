@@ -18,6 +18,7 @@ from accord.engagement.models import Engagement
 from accord.errors import Conflict, Invalid, NotFound
 from accord.kernel.audit import Actor, record
 from accord.kernel.clock import utcnow
+from accord.kernel.db import get_row
 from accord.kernel.money import Money, check_currency
 from accord.kernel.workspace import workspace_zone
 from accord.nurture.models import Cadence, Referral, Task
@@ -96,10 +97,7 @@ def _deal(session: Session, deal_id: int | None, contact: Contact) -> int | None
 
 
 def _task(session: Session, task_id: int) -> Task:
-    task = session.get(Task, task_id)
-    if task is None:
-        raise NotFound(f"no task {task_id}")
-    return task
+    return get_row(session, Task, task_id, "task")
 
 
 def _open_task(session: Session, task_id: int, doing: str) -> Task:
@@ -155,10 +153,7 @@ def define_cadence(session: Session, name: str, steps: Sequence[dict[str, Any]],
 
 def _cadence(session: Session, name_or_id: int | str, *, actor: Actor) -> Cadence:
     if isinstance(name_or_id, int) and not isinstance(name_or_id, bool):
-        cadence = session.get(Cadence, name_or_id)
-        if cadence is None:
-            raise NotFound(f"no cadence {name_or_id}")
-        return cadence
+        return get_row(session, Cadence, name_or_id, "cadence")
     name = str(name_or_id).strip()
     cadence = session.scalar(select(Cadence).where(Cadence.name == name))
     if cadence is not None:

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from accord.contacts.models import Contact, ContactAttribute, Organisation
-from accord.errors import NotFound
+from accord.kernel.db import get_row
 from accord.kernel.vocabulary import CHANNELS, LIFECYCLE_STAGES
 from accord.kernel.workspace import get_workspace
 from accord.personas import rules as declared
@@ -125,8 +125,7 @@ class ContactFit:
 
 def contact_fits(session: Session, contact_id: int) -> list[ContactFit]:
     """Every persona a contact fits at all, best first (ties: the older persona first); NotFound without the contact."""
-    if session.get(Contact, contact_id) is None:
-        raise NotFound(f"no contact {contact_id}")
+    get_row(session, Contact, contact_id, "contact")
     rows = session.execute(
         select(Persona.id, Persona.name, Persona.kind, PersonaFit.score)
         .join(PersonaFit, PersonaFit.persona_id == Persona.id)

@@ -13,10 +13,10 @@ import pandas as pd
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from accord.errors import Conflict, Invalid, NotFound
+from accord.errors import Conflict, Invalid
 from accord.kernel.audit import Actor, record
 from accord.kernel.clock import utcnow
-from accord.kernel.db import bulk_insert
+from accord.kernel.db import bulk_insert, get_row
 from accord.kernel.workspace import get_workspace
 from accord.personas import discovery as clustering
 from accord.personas import rules as declared
@@ -54,10 +54,7 @@ def check_declared_rules(session: Session, rules: Any) -> list[declared.Conditio
 
 def get_persona(session: Session, persona_id: int) -> Persona:
     """The persona, or NotFound."""
-    persona = session.get(Persona, persona_id)
-    if persona is None:
-        raise NotFound(f"no persona {persona_id}")
-    return persona
+    return get_row(session, Persona, persona_id, "persona")
 
 
 def create_persona(session: Session, data: PersonaIn, *, actor: Actor) -> Persona:

@@ -16,9 +16,10 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from accord.consent import service as consent
 from accord.contacts.service import advance_lifecycle, live_contact
-from accord.errors import Conflict, Invalid, NotFound
+from accord.errors import Conflict, Invalid
 from accord.kernel.audit import Actor, record
 from accord.kernel.clock import utcnow
+from accord.kernel.db import get_row
 from accord.kernel.money import check_currency
 from accord.kernel.vocabulary import CHANNELS
 from accord.nurture.service import AFTER_PURCHASE, start_cadence
@@ -72,9 +73,7 @@ def _text(field_name: str, value: str, *, required: bool = False, limit: int = M
 
 
 def _deal(session: Session, deal_id: int, expected_version: int | None) -> Deal:
-    deal = session.get(Deal, deal_id)
-    if deal is None:
-        raise NotFound(f"no deal {deal_id}")
+    deal = get_row(session, Deal, deal_id, "deal")
     if expected_version is not None and deal.version != expected_version:
         raise Conflict(f"deal {deal_id} was changed by someone else since you opened it (now version {deal.version}, "
                        f"you had {expected_version}); reload it and try again")
@@ -184,9 +183,7 @@ def _grant(session: Session, contact_id: int, purposes: Sequence[str], not_now: 
 def answer_permission(session: Session, qualification_id: int, answer: str, *, actor: Actor, channel: str = "email",
                       evidence_text: str = "", at: datetime | None = None) -> Qualification:
     """Record the answer to a permission request sent earlier; a yes goes into the consent ledger."""
-    row = session.get(Qualification, qualification_id)
-    if row is None:
-        raise NotFound(f"no qualification {qualification_id}")
+    row = get_row(session, Qualification, qualification_id, "qualification")
     if row.budget_now:
         raise Conflict(f"qualification {row.id} was a yes; no permission was asked")
     if row.permission_answer != "pending":

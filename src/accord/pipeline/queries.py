@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from accord.contacts.models import Contact
-from accord.errors import NotFound
+from accord.kernel.db import get_row
 from accord.pipeline.models import OPEN_DEAL_STAGES, Deal, DealOffer, DealStageChange, Offer, Order, OrderLine, Proof
 
 
@@ -105,9 +105,7 @@ class DealDetail:
 
 def deal_detail(session: Session, deal_id: int) -> DealDetail:
     """One deal with what the page needs; NotFound if absent."""
-    deal = session.get(Deal, deal_id)
-    if deal is None:
-        raise NotFound(f"no deal {deal_id}")
+    deal = get_row(session, Deal, deal_id, "deal")
     lines = [DealLine(offer.id, offer.sku, offer.name, line.quantity, line.unit_price_minor)
              for line, offer in session.execute(select(DealOffer, Offer).join(Offer, Offer.id == DealOffer.offer_id)
                                                 .where(DealOffer.deal_id == deal_id).order_by(Offer.id))]

@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from accord.errors import Conflict, Invalid, NotFound
+from accord.errors import Conflict, Invalid
 from accord.kernel.audit import Actor, record, snapshot
 from accord.kernel.clock import months_after, utcnow
+from accord.kernel.db import get_row
 from accord.kernel.money import check_currency
 from accord.kernel.workspace import get_workspace
 from accord.planning.cycles import cycle_snapshot
@@ -92,10 +93,7 @@ def _goal_values(session: Session, data: GoalIn) -> dict[str, Any]:
 
 def get_goal(session: Session, goal_id: int) -> Goal:
     """The goal, or NotFound."""
-    goal = session.get(Goal, goal_id)
-    if goal is None:
-        raise NotFound(f"no goal {goal_id}")
-    return goal
+    return get_row(session, Goal, goal_id, "goal")
 
 
 def create_goal(session: Session, data: GoalIn, *, actor: Actor) -> Goal:
@@ -142,10 +140,7 @@ def _plan_values(data: PlanIn) -> dict[str, Any]:
 
 def get_plan(session: Session, plan_id: int) -> Plan:
     """The plan, or NotFound."""
-    plan = session.get(Plan, plan_id)
-    if plan is None:
-        raise NotFound(f"no plan {plan_id}")
-    return plan
+    return get_row(session, Plan, plan_id, "plan")
 
 
 def create_plan(session: Session, data: PlanIn, *, actor: Actor) -> Plan:
@@ -176,10 +171,7 @@ def update_plan(session: Session, plan_id: int, data: PlanIn, *, actor: Actor) -
 
 def get_cycle(session: Session, cycle_id: int) -> ReviewCycle:
     """The review cycle, or NotFound."""
-    cycle = session.get(ReviewCycle, cycle_id)
-    if cycle is None:
-        raise NotFound(f"no review cycle {cycle_id}")
-    return cycle
+    return get_row(session, ReviewCycle, cycle_id, "review cycle")
 
 
 def latest_cycle(session: Session, plan_id: int | None) -> ReviewCycle | None:
