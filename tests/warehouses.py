@@ -13,7 +13,9 @@ import itertools
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,26 @@ WAREHOUSE_PARAMS = [pytest.param(kind, marks=[pytest.mark.spark] if kind == "spa
 
 _calls = itertools.count(1)
 _spark: dict[str, Any] = {}
+
+
+Rate = tuple[str, date, str]  # (currency, valid from, units of the base currency per unit, as text)
+
+
+def rate_table(rates: Sequence[Rate]) -> tuple[list[dict], dict]:
+    """The warehouse's currency_rate rows and schema for these rates, as tables() builders take them."""
+    return ([{"id": i, "currency": c, "valid_from": d, "rate": Decimal(r)} for i, (c, d, r) in enumerate(rates, 1)],
+            {"id": pa.int64(), "currency": pa.string(), "valid_from": pa.date32(), "rate": pa.decimal128(20, 10)})
+
+
+def reference_in_base(minor: int, currency: str, day: date, rates: Sequence[Rate], base: str = "ZAR") -> int | None:
+    """The reference conversion of minor units between two-decimal currencies: Decimal, the latest rate on or before
+    the day, half-even; None without a rate."""
+    if currency == base:
+        return minor
+    in_force = [(d, Decimal(r)) for c, d, r in rates if c == currency and d <= day]
+    if not in_force:
+        return None
+    return int((Decimal(minor) * max(in_force)[1]).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
 
 
 def warehouse_with(kind: str, tables: dict[str, pa.Table | pd.DataFrame], tmp_path: Path) -> Any:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta, timezone
-from decimal import ROUND_HALF_EVEN, Decimal
 
 import numpy as np
 import pyarrow as pa
@@ -14,7 +13,7 @@ import pytest
 from accord.reviews import customers
 from accord.reviews.base import get_review
 from accord.reviews.personas import PersonasQuery, run
-from warehouses import WAREHOUSE_PARAMS, built_once
+from warehouses import WAREHOUSE_PARAMS, built_once, rate_table, reference_in_base
 
 TS = pa.timestamp("us", tz="UTC")
 FROM, TO = date(2024, 1, 1), date(2026, 1, 1)
@@ -94,10 +93,7 @@ def tables(personas: bool = True) -> dict[str, pa.Table]:
         "order_line": (lines, {"id": pa.int64(), "order_id": pa.int64(), "line_no": pa.int64(),
                                "offer_id": pa.int64(), "quantity": pa.int64(), "unit_price_minor": pa.int64(),
                                "unit_cost_minor": pa.int64()}),
-        "currency_rate": ([{"id": i, "currency": c, "valid_from": d, "rate": Decimal(r)}
-                           for i, (c, d, r) in enumerate(RATES, 1)],
-                          {"id": pa.int64(), "currency": pa.string(), "valid_from": pa.date32(),
-                           "rate": pa.decimal128(20, 10)}),
+        "currency_rate": rate_table(RATES),
     }
     return {name: pa.Table.from_pylist(data, schema=pa.schema(schema)) for name, (data, schema) in rows.items()}
 
@@ -117,15 +113,6 @@ def warehouse(request, warehouses):
     return warehouses(request.param)
 
 
-def in_zar(minor: int, currency: str, day: date) -> int | None:
-    if currency == "ZAR":
-        return minor
-    rates = [(d, Decimal(r)) for c, d, r in RATES if c == currency and d <= day]
-    if not rates:
-        return None
-    return int((Decimal(minor) * max(rates)[1]).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
-
-
 def expected(query: PersonasQuery, lifetime: dict[int, int] | None, kinds=("declared", "discovered")) -> list[dict]:
     """The rows worked out in plain Python from BUSINESS."""
     kind_of = {pid: kind for pid, _, kind in PERSONAS}
@@ -139,7 +126,7 @@ def expected(query: PersonasQuery, lifetime: dict[int, int] | None, kinds=("decl
         value = sum(q * p for q, p in items)
         if value > 0:
             bought.add(cid)
-        converted = in_zar(value, currency, day)
+        converted = reference_in_base(value, currency, day, RATES)
         if converted is not None:
             revenue[cid] += converted
     groups: dict[tuple[str, int | None], list[int]] = defaultdict(list)

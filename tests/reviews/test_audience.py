@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime, time, timezone
-from decimal import ROUND_HALF_EVEN, Decimal
 
 import pyarrow as pa
 import pytest
@@ -12,7 +11,7 @@ import pytest
 from accord.errors import Invalid
 from accord.reviews.audience import AudienceQuery, run
 from accord.reviews.base import get_review
-from warehouses import WAREHOUSE_PARAMS, warehouse_with
+from warehouses import WAREHOUSE_PARAMS, rate_table, reference_in_base, warehouse_with
 
 TS = pa.timestamp("us", tz="UTC")
 PERIOD = {"from_on": date(2025, 1, 1), "to_on": date(2025, 4, 1)}
@@ -91,23 +90,9 @@ def tables() -> dict[str, pa.Table]:
                          "currency": pa.string()}),
         "order_line": (lines, {"id": pa.int64(), "order_id": pa.int64(), "line_no": pa.int64(),
                                "quantity": pa.int64(), "unit_price_minor": pa.int64()}),
-        "currency_rate": ([{"id": i, "currency": c, "valid_from": d, "rate": Decimal(r)}
-                           for i, (c, d, r) in enumerate(RATES, 1)],
-                          {"id": pa.int64(), "currency": pa.string(), "valid_from": pa.date32(),
-                           "rate": pa.decimal128(20, 10)}),
+        "currency_rate": rate_table(RATES),
     }
     return {name: pa.Table.from_pylist(data, schema=pa.schema(schema)) for name, (data, schema) in rows.items()}
-
-
-def in_zar(minor: int, currency: str, day: date) -> int | None:
-    """Minor units converted with Decimal and the rate in force, half-even; None without a rate."""
-    if currency == "ZAR":
-        return minor
-    rates = [(d, Decimal(r)) for c, d, r in RATES if c == currency and d <= day]
-    if not rates:
-        return None
-    cents = Decimal(minor) / 100 * max(rates)[1] * 100
-    return int(cents.quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
 
 
 def expected_people(level: str, min_fit: float) -> dict[int, dict]:
@@ -131,7 +116,7 @@ def expected_people(level: str, min_fit: float) -> dict[int, dict]:
             "engaged": any(who == c["id"] and not spam and PERIOD["from_on"] <= d < PERIOD["to_on"]
                            for who, d, spam in ENGAGEMENTS),
             "customer": any(v > 0 for v, _, _ in values),
-            "revenue": sum(z for v, cur, d in values if (z := in_zar(v, cur, d)) is not None),
+            "revenue": sum(z for v, cur, d in values if (z := reference_in_base(v, cur, d, RATES)) is not None),
         }
     return people
 

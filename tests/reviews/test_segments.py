@@ -4,7 +4,6 @@ attribute and a deal attribute known only on won deals, the same on DuckDB, Post
 from __future__ import annotations
 
 from datetime import date, datetime, time, timezone
-from decimal import Decimal
 
 import pyarrow as pa
 import pytest
@@ -12,7 +11,7 @@ import pytest
 from accord.errors import Invalid
 from accord.reviews.base import get_review
 from accord.reviews.segments import NOT_SET, SegmentsQuery, median_of_counts, run
-from warehouses import WAREHOUSE_PARAMS, built_once
+from warehouses import WAREHOUSE_PARAMS, built_once, rate_table
 
 TS = pa.timestamp("us", tz="UTC")
 PERIOD = {"from_on": date(2025, 1, 1), "to_on": date(2025, 4, 1)}
@@ -73,10 +72,7 @@ def tables() -> dict[str, pa.Table]:
                   "closed_day": pa.date32(), "currency": pa.string(), "value_minor": pa.int64()}),
         "deal_attribute": ([{"deal_id": d, "key": k, "value": v} for d, k, v in DEAL_ATTRIBUTES],
                            {"deal_id": pa.int64(), "key": pa.string(), "value": pa.string()}),
-        "currency_rate": ([{"id": i, "currency": c, "valid_from": d, "rate": Decimal(r)}
-                           for i, (c, d, r) in enumerate(RATES, 1)],
-                          {"id": pa.int64(), "currency": pa.string(), "valid_from": pa.date32(),
-                           "rate": pa.decimal128(20, 10)}),
+        "currency_rate": rate_table(RATES),
     }
     return {name: pa.Table.from_pylist(data, schema=pa.schema(schema)) for name, (data, schema) in rows.items()}
 
